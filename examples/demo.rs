@@ -1,0 +1,91 @@
+//! The demo: the tutorials' C echo programs, linked against sockit, talking to each other over
+//! loopback. `cargo run --example demo` builds the library, links every program of
+//! `c_examples/` into `target/c_examples/` (statically; `shared/` holds the same programs
+//! linked against the shared library) and runs both echo pairs, printing what a person typing
+//! the commands would see. Exits non-zero if an echo does not come back as sent.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use support::{Linkage, Server, programs, run};
+
+/// Runs one client command and shows it with its output; true if it echoed `word`.
+fn client(program: &Path, host: &str, word: &str, port: u16) -> bool {
+    let port = port.to_string();
+    println!("$ {} {host} '{word}' {port}", shown(program));
+    let output = run(program, &[host, word, &port], Duration::from_secs(20));
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    output.status.success() && output.stdout == format!("Received: {word}\n").as_bytes()
+}
+
+/// A path relative to the current folder when it is below it, for copy-paste.
+fn shown(path: &Path) -> String {
+    let here = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&here)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// One echo pair: the server in the background, a client per kind of address.
+fn echo_pair(protocol: &str, linkage: Linkage, server_lines_on_stderr: bool) -> bool {
+    let programs = programs();
+    let server_program = programs.path(&format!("{protocol}_echo_server"), linkage);
+    let client_program = programs.path(&format!("{protocol}_echo_client"), linkage);
+    println!("$ {} 0 &", shown(&server_program));
+    let server = Server::start(&server_program, &["0"]);
+    for line in server.stderr_lines() {
+        println!("{line}");
+    }
+    let mut all_echoed = true;
+    for (host, word) in [
+        ("127.0.0.1", "hello over IPv4"),
+        ("::1", "hello over IPv6"),
+        ("localhost", "100% %s safe"),
+    ] {
+        all_echoed &= client(&client_program, host, word, server.port());
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let seen = if server_lines_on_stderr {
+        server.stderr_lines().into_iter().skip(1).collect()
+    } else {
+        server.stdout_lines()
+    };
+    println!("# the server printed:");
+    for line in seen {
+        println!("{line}");
+    }
+    println!("$ kill %1\n");
+    all_echoed
+}
+
+fn main() -> ExitCode {
+    let programs = programs();
+    println!(
+        "sockit {}: the tutorials' echo programs, linked into {}\n",
+        env!("CARGO_PKG_VERSION"),
+        shown(programs.dir())
+    );
+    println!("== TCP echo: tcp_echo_server and tcp_echo_client, static library ==");
+    let tcp = echo_pair("tcp", Linkage::Static, false);
+    println!("== UDP echo: udp_echo_server and udp_echo_client, shared library ==");
+    // The tutorial's UDP server reports its clients on stderr.
+    let udp = echo_pair("udp", Linkage::Shared, true);
+    println!(
+        "Every program is in {} (static) and {}/shared (shared library); run them by hand.",
+        shown(programs.dir()),
+        shown(programs.dir())
+    );
+    if tcp && udp {
+        println!("demo: all echoes came back as sent");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("demo: an echo did not come back as sent");
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,26 @@
+//! The C boundary: every function of `include/sockit.h`, one file per header section.
+//!
+//! This is the only part of the crate with exported `extern "C"` functions and raw pointers
+//! from C. Each function is thin: it checks its arguments (NULL pointers, lengths, handles,
+//! ports), runs the core call inside [`boundary::call`]'s panic guard, and returns `0`, a byte
+//! count, or a negative `SOCKIT_E...` code.
+//!
+//! The functions are `unsafe` for Rust callers: they trust C's pointers to be valid for the
+//! lengths given, as any C function must. Everything else about their arguments is checked.
+//! `Die` and `HandleClient` themselves are defined in C (`tutorial_names/`), so that each is an
+//! object of its own in the static library; they call [`tutorial::sockit_die`] and
+//! [`tutorial::sockit_handle_client`].
+
+mod boundary;
+mod last_error;
+
+pub mod error;
+pub mod socket;
+pub mod addr;
+pub mod resolve;
+pub mod tcp;
+pub mod udp;
+pub mod io;
+pub mod options;
+pub mod tutorial;
+pub mod echo;

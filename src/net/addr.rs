@@ -1,0 +1,265 @@
+//! IP socket addresses: families, parsing and formatting, and the IPv4-mapped form.
+//!
+//! Addresses are `std::net::SocketAddr`. An IPv4 client seen through a dual-stack IPv6 socket
+//! arrives as `::ffff:a.b.c.d`; [`normalize`] turns it back into plain IPv4, and every address
+//! the core hands out has been through it.
+
+use std::ffi::CString;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::ptr;
+
+use socket2::{SockAddr, SockAddrStorage, socklen_t};
+
+use crate::error::{ErrorCode, Result};
+use crate::platform;
+
+/// Which IP versions an operation may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// IPv4 or IPv6, whichever the name or the system offers.
+    Any,
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+}
+
+impl Family {
+    /// Whether `addr` belongs to this family.
+    pub fn matches(self, addr: &SocketAddr) -> bool {
+        match self {
+            Family::Any => true,
+            Family::V4 => addr.is_ipv4(),
+            Family::V6 => addr.is_ipv6(),
+        }
+    }
+}
+
+/// Parses an IP literal with the given port: `192.0.2.1`, `2001:db8::1`, or a link-local
+/// IPv6 address with its scope, `fe80::1%2` or `fe80::1%eth0`.
+pub fn parse_ip(text: &str, port: u16) -> Option<SocketAddr> {
+    if let Ok(v4) = text.parse::<Ipv4Addr>() {
+        return Some(SocketAddr::from((v4, port)));
+    }
+    let (ip, scope) = match text.split_once('%') {
+        Some((ip, scope)) => (ip, Some(scope)),
+        None => (text, None),
+    };
+    let ip: Ipv6Addr = ip.parse().ok()?;
+    let scope_id = match scope {
+        Some(scope) => scope_id(scope)?,
+        None => 0,
+    };
+    Some(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope_id)))
+}
+
+fn scope_id(text: &str) -> Option<u32> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    platform::interface_index(&CString::new(text).ok()?)
+}
+
+/// Parses an address with its port: `192.0.2.1:7` or `[2001:db8::1]:7` (the brackets may
+/// hold a scope, `[fe80::1%eth0]:7`). An IPv6 address must be bracketed.
+pub fn parse_socket_addr(text: &str) -> Option<SocketAddr> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => {
+            let (host, port) = rest.split_once("]:")?;
+            (host.contains(':').then_some(host)?, port)
+        }
+        None => {
+            let (host, port) = text.rsplit_once(':')?;
+            (host.parse::<Ipv4Addr>().is_ok().then_some(host)?, port)
+        }
+    };
+    parse_ip(host, parse_port(port)?)
+}
+
+/// Parses a decimal port number, 0 to 65535: digits only, no sign, no spaces.
+pub fn parse_port(text: &str) -> Option<u16> {
+    if text.is_empty() || text.len() > 5 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the plain IPv4 address it stands for;
+/// any other address unchanged.
+pub fn normalize(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::from((v4, v6.port())),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
+    }
+}
+
+/// An IPv4 address in the form an IPv6 socket sends to (`::ffff:a.b.c.d`).
+pub fn to_ipv6_mapped(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(v4) => SocketAddr::from((v4.ip().to_ipv6_mapped(), v4.port())),
+        SocketAddr::V6(_) => addr,
+    }
+}
+
+/// Whether two addresses name the same endpoint, whatever the IPv4 spelling.
+pub fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
+    let (a, b) = (normalize(a), normalize(b));
+    a.ip() == b.ip() && a.port() == b.port()
+}
+
+/// The IP part as text: `192.0.2.1`, `2001:db8::1`, `fe80::1%2`.
+pub fn ip_text(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        _ => addr.ip().to_string(),
+    }
+}
+
+/// A socket2 address as an IP address, normalized; `None` for other families.
+pub fn from_sock_addr(addr: &SockAddr) -> Option<SocketAddr> {
+    addr.as_socket().map(normalize)
+}
+
+/// The platform's `struct sockaddr_in` / `sockaddr_in6` bytes as an address, normalized.
+/// `AddressFamilyNotSupported` for other families; `InvalidArgument` when the bytes are too
+/// few for their family.
+pub fn socket_addr_from_bytes(bytes: &[u8]) -> Result<SocketAddr> {
+    let mut storage = SockAddrStorage::zeroed();
+    let len = bytes.len().min(storage.size_of() as usize);
+    // SAFETY: `storage` is a plain C struct of at least `len` bytes, and `bytes` has `len`.
+    unsafe {
+        ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            (&mut storage as *mut SockAddrStorage).cast::<u8>(),
+            len,
+        )
+    };
+    // Every platform keeps the family within the first two bytes.
+    if len < 2 {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    // SAFETY: the storage is fully initialized (zeroed, then partly overwritten) and `len` is
+    // within it; `as_socket` reads it according to its family field only.
+    let addr = unsafe { SockAddr::new(storage, len as socklen_t) };
+    let parsed = addr
+        .as_socket()
+        .ok_or(ErrorCode::AddressFamilyNotSupported)?;
+    // The declared length must cover the whole structure of its family.
+    if addr.len() < SockAddr::from(parsed).len() {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    Ok(normalize(parsed))
+}
+
+/// The unspecified address of a family (`0.0.0.0` or `::`) with a port.
+pub fn unspecified(ipv6: bool, port: u16) -> SocketAddr {
+    let ip: IpAddr = if ipv6 {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        Ipv4Addr::UNSPECIFIED.into()
+    };
+    SocketAddr::new(ip, port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_literals_of_both_families() {
+        assert_eq!(
+            parse_ip("127.0.0.1", 7),
+            Some("127.0.0.1:7".parse().unwrap())
+        );
+        assert_eq!(parse_ip("::1", 7), Some("[::1]:7".parse().unwrap()));
+        let scoped = parse_ip("fe80::1%3", 7).unwrap();
+        assert_eq!(scoped, "[fe80::1%3]:7".parse().unwrap());
+        for bad in [
+            "",
+            "localhost",
+            "1.2.3",
+            "::1%",
+            "fe80::1%no-such-if0",
+            "1.2.3.4%1",
+            " ::1",
+        ] {
+            assert_eq!(parse_ip(bad, 7), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parses_addresses_with_ports() {
+        assert_eq!(
+            parse_socket_addr("192.0.2.1:80"),
+            Some("192.0.2.1:80".parse().unwrap())
+        );
+        assert_eq!(
+            parse_socket_addr("[::1]:65535"),
+            Some("[::1]:65535".parse().unwrap())
+        );
+        let bad = [
+            "192.0.2.1",
+            "::1:80",
+            "[::1]",
+            "[::1]:",
+            "[::1]:65536",
+            "[1.2.3.4]:80",
+            "1.2.3.4:-1",
+            "1.2.3.4:+80",
+            "host:80",
+            "[::1]:80x",
+            "",
+        ];
+        for text in bad {
+            assert_eq!(parse_socket_addr(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ports_are_plain_decimal() {
+        assert_eq!(parse_port("0"), Some(0));
+        assert_eq!(parse_port("65535"), Some(65535));
+        for bad in ["", "65536", "-1", "+1", " 1", "1 ", "0x10", "999999", "٣"] {
+            assert_eq!(parse_port(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mapped_addresses_become_ipv4() {
+        let mapped: SocketAddr = "[::ffff:192.0.2.1]:9".parse().unwrap();
+        assert_eq!(normalize(mapped), "192.0.2.1:9".parse().unwrap());
+        let v6: SocketAddr = "[2001:db8::1]:9".parse().unwrap();
+        assert_eq!(normalize(v6), v6);
+        assert_eq!(to_ipv6_mapped("192.0.2.1:9".parse().unwrap()), mapped);
+        assert!(same_endpoint(mapped, "192.0.2.1:9".parse().unwrap()));
+        assert!(!same_endpoint(mapped, "192.0.2.1:10".parse().unwrap()));
+    }
+
+    #[test]
+    fn ip_text_keeps_the_scope() {
+        assert_eq!(ip_text(&"[fe80::1%4]:1".parse().unwrap()), "fe80::1%4");
+        assert_eq!(ip_text(&"10.0.0.1:1".parse().unwrap()), "10.0.0.1");
+    }
+
+    #[test]
+    fn sockaddr_bytes_round_trip_and_short_ones_are_refused() {
+        for text in ["127.0.0.1:7", "[::1]:7", "[fe80::1%2]:7"] {
+            let addr: SocketAddr = text.parse().unwrap();
+            let raw = SockAddr::from(addr);
+            // SAFETY: `as_ptr` points to `len` initialized bytes of the address.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(raw.as_ptr().cast::<u8>(), raw.len() as usize)
+            };
+            assert_eq!(socket_addr_from_bytes(bytes), Ok(addr));
+            let short = socket_addr_from_bytes(&bytes[..bytes.len() - 1]).unwrap_err();
+            assert_eq!(short.code(), ErrorCode::InvalidArgument);
+        }
+        let empty = socket_addr_from_bytes(&[]).unwrap_err();
+        assert_eq!(empty.code(), ErrorCode::InvalidArgument);
+        let other_family = socket_addr_from_bytes(&[0xff; 200]).unwrap_err();
+        assert_eq!(other_family.code(), ErrorCode::AddressFamilyNotSupported);
+    }
+}

@@ -1,0 +1,109 @@
+//! Sending and receiving on connected sockets, shutdown and close.
+//!
+//! Every call here retries `EINTR`, sends without SIGPIPE, and reports an expired socket
+//! timeout as `TimedOut`, distinct from `WouldBlock` on a non-blocking socket.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::Shutdown;
+
+use socket2::Socket;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::platform;
+
+/// Runs a system call until it is not interrupted by a signal.
+pub(crate) fn retry_interrupted<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match call() {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
+}
+
+/// The error of a failed call on `socket`, with "would block" on a blocking socket (an
+/// expired `SO_RCVTIMEO`/`SO_SNDTIMEO` on Unix) reported as `TimedOut`.
+pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
+    let error = Error::from(err);
+    match error.os_error() {
+        Some(os)
+            if error.code() == ErrorCode::WouldBlock
+                && platform::would_block_means_timeout(socket) =>
+        {
+            Error::with_os(ErrorCode::TimedOut, os)
+        }
+        _ => error,
+    }
+}
+
+/// One `send`: returns how many bytes the system took, which may be fewer than `buf` holds.
+pub fn send(socket: &Socket, buf: &[u8]) -> Result<usize> {
+    platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    retry_interrupted(|| socket.send_with_flags(buf, platform::SEND_FLAGS))
+        .map_err(|e| socket_error(socket, e))
+}
+
+/// Sends all of `buf`, as many `send` calls as it takes. On failure some bytes may have been
+/// sent already.
+pub fn send_all(socket: &Socket, buf: &[u8]) -> Result<usize> {
+    let mut sent = 0;
+    while sent < buf.len() {
+        match send(socket, &buf[sent..])? {
+            // A stream that accepts nothing for a non-empty buffer is not going to.
+            0 => return Err(ErrorCode::BrokenPipe.into()),
+            n => sent += n,
+        }
+    }
+    Ok(sent)
+}
+
+/// One `recv`: the bytes that are there (at least one), or 0 at the end of the stream.
+/// An empty `buf` is refused: its 0 could not be told from the end of the stream.
+pub fn recv(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
+    recv_uninit(socket, as_uninit(buf))
+}
+
+/// [`recv`] into a buffer that may be uninitialized; the first `n` bytes are afterwards.
+pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    if buf.is_empty() {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    retry_interrupted(|| socket.recv(buf)).map_err(|e| socket_error(socket, e))
+}
+
+/// Fills all of `buf`. Fails with `Eof` if the stream ends first (the bytes received so far
+/// are in `buf`).
+pub fn recv_exact(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
+    recv_exact_uninit(socket, as_uninit(buf))
+}
+
+/// [`recv_exact`] into a buffer that may be uninitialized; all of it is on success.
+pub fn recv_exact_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    let mut received = 0;
+    while received < buf.len() {
+        match recv_uninit(socket, &mut buf[received..])? {
+            0 => return Err(ErrorCode::Eof.into()),
+            n => received += n,
+        }
+    }
+    Ok(received)
+}
+
+/// Views initialized bytes as possibly-uninitialized ones, for the system calls that fill
+/// buffers.
+pub(crate) fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`. The calls we pass the buffer to only
+    // ever write initialized bytes into it, so `buf` stays initialized.
+    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
+/// Shuts down one or both directions of a connection.
+pub fn shutdown(socket: &Socket, how: Shutdown) -> Result<()> {
+    socket.shutdown(how).map_err(Error::from)
+}
+
+/// Closes the socket, reporting what the system says.
+pub fn close(socket: Socket) -> Result<()> {
+    platform::close(socket).map_err(Error::from)
+}

@@ -1,0 +1,91 @@
+//! Creating sockets and binding them: to one address, to a host's addresses, or to every
+//! address of the machine over IPv4 and IPv6 at once.
+
+use std::net::SocketAddr;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::error::{Error, Result};
+use crate::net::addr::{Family, unspecified};
+use crate::net::resolve::{first_that_works, resolve};
+use crate::platform;
+
+/// Where a server socket binds.
+#[derive(Clone, Copy, Debug)]
+pub enum Bind<'a> {
+    /// Every address of the machine, IPv4 and IPv6 (dual-stack where the system has it).
+    Any,
+    /// The addresses of a host name or literal, tried in turn.
+    Host(&'a str),
+    /// Exactly this address.
+    Addr(SocketAddr),
+}
+
+impl<'a> Bind<'a> {
+    /// A host to bind, where no host (or an empty one) means every address, as in the C API.
+    pub fn host_or_any(host: Option<&'a str>) -> Bind<'a> {
+        match host {
+            None | Some("") => Bind::Any,
+            Some(host) => Bind::Host(host),
+        }
+    }
+}
+
+/// A new TCP or UDP socket for the address's family. The socket is close-on-exec, cannot
+/// raise SIGPIPE where the system needs a socket option for that, and blocks.
+pub(crate) fn new_socket(ipv6: bool, ty: Type) -> Result<Socket> {
+    let domain = if ipv6 { Domain::IPV6 } else { Domain::IPV4 };
+    let protocol = if ty == Type::STREAM {
+        Protocol::TCP
+    } else {
+        Protocol::UDP
+    };
+    Socket::new(domain, ty, Some(protocol)).map_err(Error::from)
+}
+
+/// A socket of type `ty` bound where `bind` says, with `port` (0: the system picks one).
+pub(crate) fn bound_socket(ty: Type, bind: Bind<'_>, port: u16) -> Result<Socket> {
+    match bind {
+        Bind::Any => bind_dual_stack(ty, port),
+        Bind::Addr(addr) => bind_exactly(ty, addr),
+        Bind::Host(host) => first_that_works(resolve(host, port, Family::Any)?, |addr| {
+            bind_exactly(ty, addr)
+        }),
+    }
+}
+
+/// `[::]:port` serving IPv4 clients too; `0.0.0.0:port` where the system has no IPv6 or no
+/// dual-stack sockets (OpenBSD, or IPv6 disabled).
+fn bind_dual_stack(ty: Type, port: u16) -> Result<Socket> {
+    let dual = new_socket(true, ty).and_then(|socket| {
+        socket.set_only_v6(false)?;
+        prepare_for_bind(&socket, ty)?;
+        Ok(socket)
+    });
+    match dual {
+        Ok(socket) => {
+            socket.bind(&unspecified(true, port).into())?;
+            Ok(socket)
+        }
+        Err(_) => bind_exactly(ty, unspecified(false, port)),
+    }
+}
+
+/// Binds exactly `addr`. An IPv6 address binds IPv6 only, the same on every system (their
+/// defaults differ); dual-stack is what [`Bind::Any`] is for.
+fn bind_exactly(ty: Type, addr: SocketAddr) -> Result<Socket> {
+    let socket = new_socket(addr.is_ipv6(), ty)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    prepare_for_bind(&socket, ty)?;
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+fn prepare_for_bind(socket: &Socket, ty: Type) -> Result<()> {
+    if ty == Type::STREAM && platform::LISTENER_REUSES_ADDRESS {
+        socket.set_reuse_address(true)?;
+    }
+    Ok(())
+}

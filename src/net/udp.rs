@@ -1,0 +1,113 @@
+//! UDP: datagram sockets, `sendto` and `recvfrom`.
+
+use std::mem::MaybeUninit;
+use std::net::SocketAddr;
+use std::os::raw::c_int;
+
+use socket2::{MaybeUninitSlice, Socket, Type};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::net::addr::{Family, from_sock_addr, to_ipv6_mapped};
+use crate::net::io::{as_uninit, retry_interrupted, socket_error};
+use crate::net::socket::{Bind, bound_socket, new_socket};
+use crate::platform;
+
+/// An unbound UDP socket, for clients. `Family::Any` makes an IPv6 socket that also reaches
+/// IPv4 addresses (an IPv4 socket where the system has no dual-stack IPv6).
+pub fn socket(family: Family) -> Result<Socket> {
+    match family {
+        Family::V4 => new_socket(false, Type::DGRAM),
+        Family::V6 => {
+            let socket = new_socket(true, Type::DGRAM)?;
+            socket.set_only_v6(true)?;
+            Ok(socket)
+        }
+        Family::Any => {
+            let dual = new_socket(true, Type::DGRAM).and_then(|socket| {
+                socket.set_only_v6(false)?;
+                Ok(socket)
+            });
+            dual.or_else(|_| new_socket(false, Type::DGRAM))
+        }
+    }
+}
+
+/// A UDP socket bound where `bind` says, with `port` (0: the system picks one).
+pub fn bind(bind: Bind<'_>, port: u16) -> Result<Socket> {
+    bound_socket(Type::DGRAM, bind, port)
+}
+
+/// Sends one datagram to `to`. An IPv4 destination works through an IPv6 dual-stack socket.
+pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
+    platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    let send = |to: SocketAddr| {
+        retry_interrupted(|| socket.send_to_with_flags(buf, &to.into(), platform::SEND_FLAGS))
+            .map_err(|e| socket_error(socket, e))
+    };
+    match send(to) {
+        Err(err) if to.is_ipv4() && refuses_ipv4_destination(&err) && is_ipv6_socket(socket) => {
+            send(to_ipv6_mapped(to))
+        }
+        result => result,
+    }
+}
+
+fn refuses_ipv4_destination(err: &Error) -> bool {
+    matches!(
+        err.code(),
+        ErrorCode::AddressFamilyNotSupported | ErrorCode::InvalidArgument
+    )
+}
+
+fn is_ipv6_socket(socket: &Socket) -> bool {
+    socket.local_addr().is_ok_and(|addr| addr.is_ipv6())
+}
+
+/// Receives one datagram into `buf`: its length and sender. A datagram longer than `buf`
+/// fails with `MessageTooLong` (its first `buf.len()` bytes are in `buf`; the rest is lost).
+pub fn recv_from(socket: &Socket, buf: &mut [u8]) -> Result<(usize, SocketAddr)> {
+    recv_from_uninit(socket, as_uninit(buf))
+}
+
+/// [`recv_from`] into a buffer that may be uninitialized; the first `n` bytes are afterwards.
+pub fn recv_from_uninit(
+    socket: &Socket,
+    buf: &mut [MaybeUninit<u8>],
+) -> Result<(usize, SocketAddr)> {
+    let datagram = receive(socket, buf, 0)?;
+    if datagram.truncated {
+        return Err(ErrorCode::MessageTooLong.into());
+    }
+    Ok((datagram.len, datagram.from))
+}
+
+/// One received datagram.
+pub(crate) struct Datagram {
+    /// Bytes stored in the buffer.
+    pub len: usize,
+    /// The sender.
+    pub from: SocketAddr,
+    /// Whether the datagram was longer than the buffer.
+    pub truncated: bool,
+}
+
+/// Receives one datagram with `flags`, reporting truncation instead of failing on it.
+pub(crate) fn receive(
+    socket: &Socket,
+    buf: &mut [MaybeUninit<u8>],
+    flags: c_int,
+) -> Result<Datagram> {
+    if buf.is_empty() {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    let mut slices = [MaybeUninitSlice::new(buf)];
+    let (len, recv_flags, from) =
+        retry_interrupted(|| socket.recv_from_vectored_with_flags(&mut slices, flags))
+            .map_err(|e| socket_error(socket, e))?;
+    let from = from_sock_addr(&from).ok_or(ErrorCode::AddressFamilyNotSupported)?;
+    Ok(Datagram {
+        len,
+        from,
+        truncated: recv_flags.is_truncated(),
+    })
+}

@@ -1,0 +1,29 @@
+//! The one seam where operating systems differ beyond what `socket2` already hides.
+//!
+//! Each platform module provides the same items:
+//!
+//! - `RawSocket`, `INVALID_SOCKET`, `borrow_socket`, `own_socket`, `close`: the OS handle that C
+//!   programs hold, and how the core borrows or takes it;
+//! - `error_code`, `os_error_for`, `last_os_error`, `set_last_os_error`, `os_error_text`,
+//!   `describe_current_error`: errno (or Winsock's error) and its portable code;
+//! - `SEND_FLAGS`, `RECV_NOW_FLAGS`, `prepare_send`: sending without SIGPIPE, and receiving
+//!   without blocking;
+//! - `would_block_means_timeout`: telling a socket timeout from a would-block;
+//! - `poll_readable`: waiting for one socket with a timeout;
+//! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
+//! - `lookup_host`, `interface_index`: name resolution through the system's resolver.
+//!
+//! A `cfg` anywhere else in the crate needs a comment saying why it is not here.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub(crate) use self::unix::*;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use self::windows::*;
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("sockit supports Unix-like systems and Windows");

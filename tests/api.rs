@@ -1,0 +1,687 @@
+//! The C API's behaviour, called in-process through the rlib: addresses, resolution, TCP,
+//! UDP, timeouts, the echo routines and the thread's last error. (The same functions are
+//! exercised through the real C ABI by the C programs; see c_examples.rs and c_boundary.rs.)
+
+use std::ffi::{CStr, c_int, c_void};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::ptr;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sockit::ErrorCode;
+use sockit::ffi::addr::*;
+use sockit::ffi::echo::*;
+use sockit::ffi::error::*;
+use sockit::ffi::io::*;
+use sockit::ffi::options::*;
+use sockit::ffi::resolve::*;
+use sockit::ffi::socket::*;
+use sockit::ffi::tcp::*;
+use sockit::ffi::tutorial::*;
+use sockit::ffi::udp::*;
+
+// Safe wrappers: each passes pointers to live Rust values of the lengths it says.
+
+fn name(code: i64) -> String {
+    // SAFETY: sockit_err_name accepts any int and returns a static string.
+    let name = unsafe { CStr::from_ptr(sockit_err_name(code as c_int)) };
+    name.to_string_lossy().into_owned()
+}
+
+#[track_caller]
+fn ok(rc: c_int) {
+    assert_eq!(rc, SOCKIT_OK, "failed with {}", name(rc.into()));
+}
+
+#[track_caller]
+fn fails_with(rc: i64, code: c_int) {
+    assert_eq!(
+        rc,
+        i64::from(code),
+        "expected {}, got {}",
+        name(code.into()),
+        name(rc)
+    );
+}
+
+fn tcp_listen(host: Option<&CStr>, backlog: c_int) -> Result<sockit_socket, c_int> {
+    let mut sock = SOCKIT_INVALID_SOCKET;
+    let host = host.map_or(ptr::null(), CStr::as_ptr);
+    // SAFETY: `host` is NULL or a C string; `sock` is a live out-parameter.
+    match unsafe { sockit_tcp_listen(host, 0, backlog, &mut sock) } {
+        SOCKIT_OK => Ok(sock),
+        err => Err(err),
+    }
+}
+
+fn tcp_connect(host: &CStr, port: u16, timeout_ms: c_int) -> Result<sockit_socket, c_int> {
+    let mut sock = SOCKIT_INVALID_SOCKET;
+    // SAFETY: `host` is a C string; `sock` is a live out-parameter.
+    match unsafe { sockit_tcp_connect(host.as_ptr(), port.into(), timeout_ms, &mut sock) } {
+        SOCKIT_OK => Ok(sock),
+        err => Err(err),
+    }
+}
+
+fn accept(listener: sockit_socket) -> (sockit_socket, sockit_addr) {
+    let (mut sock, mut peer) = (SOCKIT_INVALID_SOCKET, sockit_addr::default());
+    // SAFETY: live out-parameters.
+    ok(unsafe { sockit_accept(listener, &mut sock, &mut peer) });
+    (sock, peer)
+}
+
+fn local_addr(sock: sockit_socket) -> sockit_addr {
+    let mut addr = sockit_addr::default();
+    // SAFETY: a live out-parameter.
+    ok(unsafe { sockit_local_addr(sock, &mut addr) });
+    addr
+}
+
+fn peer_addr(sock: sockit_socket) -> sockit_addr {
+    let mut addr = sockit_addr::default();
+    // SAFETY: a live out-parameter.
+    ok(unsafe { sockit_peer_addr(sock, &mut addr) });
+    addr
+}
+
+fn text(addr: &sockit_addr) -> String {
+    let mut buf = [0u8; SOCKIT_ADDRSTRLEN as usize];
+    // SAFETY: `buf` is writable for its length.
+    let len = unsafe { sockit_addr_format(addr, buf.as_mut_ptr().cast(), buf.len()) };
+    assert!(len >= 0, "{}", name(len.into()));
+    assert_eq!(buf[len as usize], 0, "NUL-terminated");
+    String::from_utf8(buf[..len as usize].to_vec()).unwrap()
+}
+
+fn ip_text(addr: &sockit_addr) -> String {
+    let mut buf = [0u8; SOCKIT_ADDRSTRLEN as usize];
+    // SAFETY: `buf` is writable for its length.
+    let len = unsafe { sockit_addr_format_ip(addr, buf.as_mut_ptr().cast(), buf.len()) };
+    assert!(len >= 0, "{}", name(len.into()));
+    String::from_utf8(buf[..len as usize].to_vec()).unwrap()
+}
+
+fn parse(text: &CStr) -> Result<sockit_addr, c_int> {
+    let mut addr = sockit_addr::default();
+    // SAFETY: a C string and a live out-parameter.
+    match unsafe { sockit_addr_parse(text.as_ptr(), &mut addr) } {
+        SOCKIT_OK => Ok(addr),
+        err => Err(err),
+    }
+}
+
+fn send_all(sock: sockit_socket, data: &[u8]) -> i64 {
+    // SAFETY: `data` is readable for its length.
+    unsafe { sockit_send_all(sock, data.as_ptr().cast(), data.len()) }
+}
+
+fn recv(sock: sockit_socket, buf: &mut [u8]) -> i64 {
+    // SAFETY: `buf` is writable for its length.
+    unsafe { sockit_recv(sock, buf.as_mut_ptr().cast(), buf.len()) }
+}
+
+fn recv_exact(sock: sockit_socket, buf: &mut [u8]) -> i64 {
+    // SAFETY: `buf` is writable for its length.
+    unsafe { sockit_recv_exact(sock, buf.as_mut_ptr().cast(), buf.len()) }
+}
+
+fn udp_bind(host: Option<&CStr>) -> sockit_socket {
+    let mut sock = SOCKIT_INVALID_SOCKET;
+    let host = host.map_or(ptr::null(), CStr::as_ptr);
+    // SAFETY: `host` is NULL or a C string; `sock` is a live out-parameter.
+    ok(unsafe { sockit_udp_bind(host, 0, &mut sock) });
+    sock
+}
+
+fn udp_socket(family: c_int) -> sockit_socket {
+    let mut sock = SOCKIT_INVALID_SOCKET;
+    // SAFETY: a live out-parameter.
+    ok(unsafe { sockit_udp_socket(family, &mut sock) });
+    sock
+}
+
+fn sendto(sock: sockit_socket, data: &[u8], to: &sockit_addr) -> i64 {
+    // SAFETY: `data` is readable for its length; `to` is a live address.
+    unsafe { sockit_sendto(sock, data.as_ptr().cast(), data.len(), to) }
+}
+
+fn recvfrom(sock: sockit_socket, buf: &mut [u8]) -> (i64, sockit_addr) {
+    let mut from = sockit_addr::default();
+    // SAFETY: `buf` is writable for its length; `from` is a live out-parameter.
+    let rc = unsafe { sockit_recvfrom(sock, buf.as_mut_ptr().cast(), buf.len(), &mut from) };
+    (rc, from)
+}
+
+/// The loopback address of a family with a port.
+fn loopback(family: c_int, port: u16) -> sockit_addr {
+    let ip: &CStr = if family == SOCKIT_IPV4 {
+        c"127.0.0.1"
+    } else {
+        c"::1"
+    };
+    let mut addr = sockit_addr::default();
+    // SAFETY: a C string and a live out-parameter.
+    ok(unsafe { sockit_addr_from_ip(ip.as_ptr(), port.into(), &mut addr) });
+    addr
+}
+
+// Addresses
+
+#[test]
+fn addresses_parse_format_and_convert() {
+    let v4 = parse(c"192.0.2.1:7").unwrap();
+    assert_eq!(
+        (v4.family, v4.port, &v4.ip[..4]),
+        (4, 7, &[192, 0, 2, 1][..])
+    );
+    assert_eq!(text(&v4), "192.0.2.1:7");
+    assert_eq!(ip_text(&v4), "192.0.2.1");
+    let v6 = parse(c"[2001:db8::1]:65535").unwrap();
+    assert_eq!((v6.family, v6.port), (6, 65535));
+    assert_eq!(text(&v6), "[2001:db8::1]:65535");
+    assert_eq!(ip_text(&v6), "2001:db8::1");
+    let scoped = parse(c"[fe80::1%7]:1").unwrap();
+    assert_eq!(scoped.scope_id, 7);
+    assert_eq!(text(&scoped), "[fe80::1%7]:1");
+    // An IPv4 client seen through a dual-stack socket is plain IPv4.
+    let mapped = parse(c"[::ffff:192.0.2.1]:7").unwrap();
+    assert_eq!(mapped, v4);
+    // The longest address fits SOCKIT_ADDRSTRLEN exactly.
+    let mut longest = parse(c"[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535").unwrap();
+    longest.scope_id = u32::MAX;
+    let mut buf = [0u8; SOCKIT_ADDRSTRLEN as usize];
+    // SAFETY: `buf` is writable for its length.
+    let len = unsafe { sockit_addr_format(&longest, buf.as_mut_ptr().cast(), buf.len()) };
+    assert!(
+        len > 0 && (len as usize) < buf.len(),
+        "{}",
+        name(len.into())
+    );
+}
+
+#[test]
+fn addresses_round_trip_through_struct_sockaddr() {
+    for text_form in [c"127.0.0.1:80", c"[::1]:443", c"[fe80::2%3]:9"] {
+        let addr = parse(text_form).unwrap();
+        let mut storage = [0u8; 128];
+        // SAFETY: `storage` is writable for its length.
+        let len =
+            unsafe { sockit_addr_to_sockaddr(&addr, storage.as_mut_ptr().cast(), storage.len()) };
+        assert!(len > 0, "{}", name(len.into()));
+        let expected = socket2::SockAddr::from(parse_std(text_form));
+        assert_eq!(len as usize, expected.len() as usize);
+        let mut back = sockit_addr::default();
+        // SAFETY: `storage` holds `len` bytes; `back` is a live out-parameter.
+        ok(unsafe { sockit_addr_from_sockaddr(storage.as_ptr().cast(), len as usize, &mut back) });
+        assert_eq!(back, addr);
+    }
+}
+
+fn parse_std(text: &CStr) -> SocketAddr {
+    text.to_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn address_equality_ignores_the_ipv4_spelling() {
+    let a = parse(c"127.0.0.1:5").unwrap();
+    let mut b = a;
+    b.ip[10] = 0xAA; // bytes past an IPv4 address do not count
+    b.flowinfo = 3;
+    // SAFETY: live addresses.
+    unsafe {
+        assert!(sockit_addr_equal(&a, &b));
+        assert!(!sockit_addr_equal(&a, &parse(c"127.0.0.1:6").unwrap()));
+        assert!(!sockit_addr_equal(&a, &parse(c"[::1]:5").unwrap()));
+        assert!(!sockit_addr_equal(&a, ptr::null()));
+    }
+}
+
+// Resolution
+
+#[test]
+fn resolve_reports_every_address_and_fills_what_fits() {
+    // SAFETY: NULL with 0 entries asks for the count only.
+    let count =
+        unsafe { sockit_resolve(c"localhost".as_ptr(), 80, SOCKIT_ANY, ptr::null_mut(), 0) };
+    assert!(count >= 1, "{}", name(count.into()));
+    let mut addrs = [sockit_addr::default(); 8];
+    let marker = sockit_addr {
+        port: 4242,
+        ..Default::default()
+    };
+    addrs[0..].fill(marker);
+    // SAFETY: `addrs` has room for 1 entry, which is what we say.
+    let again =
+        unsafe { sockit_resolve(c"localhost".as_ptr(), 80, SOCKIT_ANY, addrs.as_mut_ptr(), 1) };
+    assert_eq!(again, count);
+    assert_eq!(addrs[0].port, 80);
+    assert!(matches!(ip_text(&addrs[0]).as_str(), "127.0.0.1" | "::1"));
+    assert_eq!(addrs[1], marker, "nothing written past max_addrs");
+    // SAFETY: `addrs` has room for 8 entries.
+    let v6 = unsafe { sockit_resolve(c"::1".as_ptr(), 5, SOCKIT_IPV6, addrs.as_mut_ptr(), 8) };
+    assert_eq!(v6, 1);
+    assert_eq!(text(&addrs[0]), "[::1]:5");
+}
+
+// TCP
+
+#[test]
+fn dual_stack_listener_serves_both_families_and_reports_ipv4_as_ipv4() {
+    let listener = tcp_listen(None, 8).unwrap();
+    let port = local_addr(listener).port;
+    assert_eq!(ip_text(&local_addr(listener)), "::");
+    for (host, family, ip) in [(c"127.0.0.1", 4, "127.0.0.1"), (c"::1", 6, "::1")] {
+        let client = tcp_connect(host, port, 5000).unwrap();
+        let (server, peer) = accept(listener);
+        assert_eq!((peer.family, ip_text(&peer).as_str()), (family, ip));
+        assert_eq!(peer, peer_addr(server));
+        assert_eq!(
+            local_addr(client),
+            peer,
+            "the client's address as the server sees it"
+        );
+        fails_with(send_all(client, b"ping"), 4);
+        let mut buf = [0u8; 16];
+        assert_eq!(recv_exact(server, &mut buf[..4]), 4);
+        assert_eq!(&buf[..4], b"ping");
+        ok(sockit_close(client));
+        assert_eq!(recv(server, &mut buf), 0, "end of stream");
+        ok(sockit_close(server));
+    }
+    ok(sockit_close(listener));
+}
+
+#[test]
+fn ipv6_listener_on_an_explicit_address_is_ipv6_only() {
+    let listener = tcp_listen(Some(c"::1"), 4).unwrap();
+    let port = local_addr(listener).port;
+    let refused = tcp_connect(c"127.0.0.1", port, 5000).unwrap_err();
+    fails_with(refused.into(), SOCKIT_ECONNREFUSED);
+    ok(sockit_close(listener));
+}
+
+#[test]
+fn connect_tries_each_address_and_reports_the_last_failure() {
+    // Nothing listens: a bound, not listening socket holds the port.
+    let holder = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    holder
+        .bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+        .unwrap();
+    let port = holder.local_addr().unwrap().as_socket().unwrap().port();
+    let err = tcp_connect(c"127.0.0.1", port, SOCKIT_FOREVER).unwrap_err();
+    fails_with(err.into(), SOCKIT_ECONNREFUSED);
+    assert_eq!(sockit_last_error(), SOCKIT_ECONNREFUSED);
+    let system_says = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(Some(sockit_last_os_error()), system_says.raw_os_error());
+    // "localhost" may have several addresses here; one of them listens.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = tcp_connect(c"localhost", port, 5000).unwrap();
+    ok(sockit_close(client));
+}
+
+#[test]
+fn connect_gives_up_after_its_timeout() {
+    // A listener that never accepts, with the shortest queue: once the queue is full the
+    // system drops further connection requests, so a connect waits until its timeout.
+    let listener = tcp_listen(Some(c"127.0.0.1"), 1).unwrap();
+    let port = local_addr(listener).port;
+    let mut queued = Vec::new();
+    let outcome = loop {
+        let started = Instant::now();
+        match tcp_connect(c"127.0.0.1", port, 200) {
+            Ok(sock) if queued.len() < 64 => queued.push(sock),
+            Ok(_) => panic!("64 connections queued on a backlog of 1"),
+            Err(err) => break (err, started.elapsed()),
+        }
+    };
+    fails_with(outcome.0.into(), SOCKIT_ETIMEDOUT);
+    assert!(
+        outcome.1 >= Duration::from_millis(190),
+        "gave up early: {:?}",
+        outcome.1
+    );
+    for sock in queued.into_iter().chain([listener]) {
+        ok(sockit_close(sock));
+    }
+}
+
+#[test]
+fn read_timeout_and_would_block_are_distinct() {
+    let listener = tcp_listen(Some(c"127.0.0.1"), 1).unwrap();
+    let client = tcp_connect(c"127.0.0.1", local_addr(listener).port, 5000).unwrap();
+    let (server, _) = accept(listener);
+    let mut buf = [0u8; 8];
+    ok(sockit_set_read_timeout(client, 50));
+    let started = Instant::now();
+    fails_with(recv(client, &mut buf), SOCKIT_ETIMEDOUT);
+    assert!(started.elapsed() >= Duration::from_millis(40));
+    ok(sockit_set_nonblocking(client, 1));
+    fails_with(recv(client, &mut buf), SOCKIT_EAGAIN);
+    ok(sockit_set_nonblocking(client, 0));
+    ok(sockit_set_read_timeout(client, SOCKIT_FOREVER));
+    fails_with(send_all(server, b"late"), 4);
+    assert_eq!(recv(client, &mut buf), 4);
+    fails_with(sockit_set_read_timeout(client, 0).into(), SOCKIT_EINVAL);
+    for sock in [client, server, listener] {
+        ok(sockit_close(sock));
+    }
+}
+
+#[test]
+fn accept_on_a_non_blocking_listener_would_block_and_returns_blocking_sockets() {
+    let listener = tcp_listen(Some(c"127.0.0.1"), 4).unwrap();
+    ok(sockit_set_nonblocking(listener, 1));
+    let (mut out, mut peer) = (SOCKIT_INVALID_SOCKET, sockit_addr::default());
+    // SAFETY: live out-parameters.
+    fails_with(
+        unsafe { sockit_accept(listener, &mut out, &mut peer) }.into(),
+        SOCKIT_EAGAIN,
+    );
+    assert_eq!(out, SOCKIT_INVALID_SOCKET, "untouched on failure");
+    let client = tcp_connect(c"127.0.0.1", local_addr(listener).port, 5000).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let server = loop {
+        // SAFETY: live out-parameters.
+        match unsafe { sockit_accept(listener, &mut out, &mut peer) } {
+            SOCKIT_OK => break out,
+            SOCKIT_EAGAIN if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+            err => panic!("{}", name(err.into())),
+        }
+    };
+    // The accepted socket blocks: with a timeout, an idle read times out (not EAGAIN).
+    ok(sockit_set_read_timeout(server, 30));
+    fails_with(recv(server, &mut [0u8; 4]), SOCKIT_ETIMEDOUT);
+    for sock in [client, server, listener] {
+        ok(sockit_close(sock));
+    }
+}
+
+#[test]
+fn recv_exact_reports_a_short_stream_and_shutdown_ends_it() {
+    let listener = tcp_listen(Some(c"::1"), 1).unwrap();
+    let client = tcp_connect(c"::1", local_addr(listener).port, 5000).unwrap();
+    let (server, _) = accept(listener);
+    fails_with(send_all(client, b"abc"), 3);
+    ok(sockit_shutdown(client, SOCKIT_SHUT_WR));
+    let mut buf = [0u8; 10];
+    fails_with(recv_exact(server, &mut buf), SOCKIT_EOF);
+    assert_eq!(&buf[..3], b"abc", "what did arrive is kept");
+    assert_eq!(
+        sockit_last_os_error(),
+        0,
+        "detected by sockit, not the system"
+    );
+    // The other direction still works after the half-close.
+    fails_with(send_all(server, b"reply"), 5);
+    assert_eq!(recv_exact(client, &mut buf[..5]), 5);
+    for sock in [client, server, listener] {
+        ok(sockit_close(sock));
+    }
+}
+
+// UDP
+
+#[test]
+fn udp_dual_stack_server_sees_both_families() {
+    let server = udp_bind(None);
+    let port = local_addr(server).port;
+    for family in [SOCKIT_IPV4, SOCKIT_IPV6] {
+        let client = udp_socket(family);
+        fails_with(sendto(client, b"datagram", &loopback(family, port)), 8);
+        let mut buf = [0u8; 64];
+        let (len, from) = recvfrom(server, &mut buf);
+        assert_eq!(len, 8);
+        assert_eq!(&buf[..8], b"datagram");
+        assert_eq!(i32::from(from.family), family);
+        // Echo back to the reported address, IPv4 included.
+        fails_with(sendto(server, &buf[..8], &from), 8);
+        let (len, from_server) = recvfrom(client, &mut buf);
+        assert_eq!(len, 8);
+        assert_eq!(from_server.port, port);
+        ok(sockit_close(client));
+    }
+    ok(sockit_close(server));
+}
+
+#[test]
+fn udp_any_family_socket_reaches_ipv4_and_ipv6() {
+    let v4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let v6 = UdpSocket::bind("[::1]:0").unwrap();
+    let client = udp_socket(SOCKIT_ANY);
+    for (server, family) in [(&v4, SOCKIT_IPV4), (&v6, SOCKIT_IPV6)] {
+        let port = server.local_addr().unwrap().port();
+        fails_with(sendto(client, b"hi", &loopback(family, port)), 2);
+        let mut buf = [0u8; 8];
+        assert_eq!(server.recv_from(&mut buf).unwrap().0, 2);
+    }
+    ok(sockit_close(client));
+}
+
+#[test]
+fn udp_datagrams_keep_their_size_and_truncation_is_reported() {
+    let server = udp_bind(Some(c"127.0.0.1"));
+    let to = local_addr(server);
+    let client = udp_socket(SOCKIT_IPV4);
+    fails_with(sendto(client, b"", &to), 0);
+    fails_with(sendto(client, &[7u8; 300], &to), 300);
+    let mut big = vec![9u8; 65_507];
+    fails_with(sendto(client, &big, &to), 65_507);
+    let mut buf = [0u8; 256];
+    let (len, _) = recvfrom(server, &mut buf);
+    assert_eq!(len, 0, "an empty datagram");
+    let marker = sockit_addr {
+        port: 1,
+        ..Default::default()
+    };
+    let mut from = marker;
+    // SAFETY: `buf` is writable for its length; `from` is a live out-parameter.
+    let len = unsafe { sockit_recvfrom(server, buf.as_mut_ptr().cast(), buf.len(), &mut from) };
+    fails_with(len, SOCKIT_EMSGSIZE);
+    assert_eq!(from, marker, "no sender written on failure");
+    assert!(buf.iter().all(|&b| b == 7), "the first bytes are there");
+    big.fill(0);
+    let (len, _) = recvfrom(server, &mut big);
+    assert_eq!(len, 65_507);
+    assert!(big.iter().all(|&b| b == 9));
+    fails_with(sendto(client, &vec![0u8; 70_000], &to), SOCKIT_EMSGSIZE);
+    ok(sockit_close(client));
+    ok(sockit_close(server));
+}
+
+// The echo routines
+
+extern "C" fn count_clients(peer: *const sockit_addr, user: *mut c_void) -> c_int {
+    // SAFETY: `user` is the AtomicUsize the test passed; `peer` lives through the call.
+    let (count, peer) = unsafe { (&*(user as *const std::sync::atomic::AtomicUsize), &*peer) };
+    assert!(peer.family == 4 || peer.family == 6);
+    let seen = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    c_int::from(seen > 3) // serve three clients, stop at the fourth
+}
+
+#[test]
+fn tcp_echo_server_and_exchange_in_one_call_each() {
+    let listener = tcp_listen(None, 8).unwrap();
+    let port = local_addr(listener).port;
+    let count = Box::leak(Box::new(std::sync::atomic::AtomicUsize::new(0)));
+    let user = count as *mut _ as usize;
+    let server = thread::spawn(move || {
+        // SAFETY: `count_clients` follows sockit_client_fn; `user` outlives the server.
+        unsafe { sockit_echo_tcp_server(listener, Some(count_clients), user as *mut c_void) }
+    });
+    let message: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    for host in [c"127.0.0.1", c"::1", c"localhost"] {
+        let sock = tcp_connect(host, port, 5000).unwrap();
+        let mut reply = vec![0u8; message.len()];
+        // SAFETY: the buffers are valid for the lengths passed.
+        let n = unsafe {
+            sockit_echo_tcp_exchange(
+                sock,
+                message.as_ptr().cast(),
+                message.len(),
+                reply.as_mut_ptr().cast(),
+                reply.len(),
+            )
+        };
+        assert_eq!(n, message.len() as i64, "{}", name(n));
+        assert_eq!(reply, message);
+        let mut short = [0u8; 2];
+        // SAFETY: the buffers are valid for the lengths passed.
+        let n = unsafe {
+            sockit_echo_tcp_exchange(
+                sock,
+                b"abc".as_ptr().cast(),
+                3,
+                short.as_mut_ptr().cast(),
+                2,
+            )
+        };
+        fails_with(n, SOCKIT_ERANGE);
+        ok(sockit_close(sock));
+    }
+    // The fourth client makes the callback stop the server, unserved.
+    let fourth = tcp_connect(c"127.0.0.1", port, 5000).unwrap();
+    assert_eq!(server.join().unwrap(), SOCKIT_OK);
+    assert_eq!(recv(fourth, &mut [0u8; 4]), 0, "closed unserved");
+    ok(sockit_close(fourth));
+    ok(sockit_close(listener));
+}
+
+#[test]
+fn udp_echo_server_and_exchange_in_one_call_each() {
+    let sock = udp_bind(None);
+    let port = local_addr(sock).port;
+    let count = Box::leak(Box::new(std::sync::atomic::AtomicUsize::new(0)));
+    let user = count as *mut _ as usize;
+    let server = thread::spawn(move || {
+        // SAFETY: `count_clients` follows sockit_client_fn; `user` outlives the server.
+        unsafe { sockit_echo_udp_server(sock, Some(count_clients), user as *mut c_void) }
+    });
+    for (family, size) in [(SOCKIT_IPV4, 1), (SOCKIT_IPV6, 60_000), (SOCKIT_IPV4, 255)] {
+        let client = udp_socket(family);
+        let message = vec![b'u'; size];
+        let mut reply = vec![0u8; 65_536];
+        // SAFETY: the buffers are valid for the lengths passed; the address is live.
+        let n = unsafe {
+            sockit_echo_udp_exchange(
+                client,
+                &loopback(family, port),
+                message.as_ptr().cast(),
+                message.len(),
+                reply.as_mut_ptr().cast(),
+                reply.len(),
+                5000,
+            )
+        };
+        assert_eq!(n, size as i64, "{}", name(n));
+        assert_eq!(&reply[..size], &message[..]);
+        ok(sockit_close(client));
+    }
+    // The fourth datagram stops the server.
+    let client = udp_socket(SOCKIT_IPV4);
+    fails_with(sendto(client, b"stop", &loopback(SOCKIT_IPV4, port)), 4);
+    assert_eq!(server.join().unwrap(), SOCKIT_OK);
+    ok(sockit_close(client));
+    ok(sockit_close(sock));
+}
+
+#[test]
+fn udp_exchange_times_out_and_refuses_replies_that_do_not_fit() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = loopback(SOCKIT_IPV4, silent.local_addr().unwrap().port());
+    let client = udp_socket(SOCKIT_IPV4);
+    let exchange = |timeout_ms| {
+        let mut reply = [0u8; 4];
+        // SAFETY: the buffers are valid for the lengths passed; `to` is live.
+        unsafe {
+            sockit_echo_udp_exchange(
+                client,
+                &to,
+                b"hello".as_ptr().cast(),
+                5,
+                reply.as_mut_ptr().cast(),
+                reply.len(),
+                timeout_ms,
+            )
+        }
+    };
+    let started = Instant::now();
+    fails_with(exchange(100), SOCKIT_ETIMEDOUT);
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    let (_, from) = silent.recv_from(&mut [0u8; 8]).unwrap();
+    let echo = thread::spawn(move || {
+        let mut buf = [0u8; 8];
+        let (n, from) = silent.recv_from(&mut buf).unwrap();
+        silent.send_to(&buf[..n], from).unwrap();
+    });
+    fails_with(exchange(5000), SOCKIT_EMSGSIZE);
+    echo.join().unwrap();
+    assert!(from.port() > 0);
+    ok(sockit_close(client));
+}
+
+// Handles that are not what they should be
+
+#[cfg(unix)]
+#[test]
+fn handles_that_are_not_sockets_are_refused_and_left_open() {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe() writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    fails_with(sockit_close(fds[0]).into(), SOCKIT_ENOTSOCK);
+    fails_with(sockit_handle_client(fds[0]).into(), SOCKIT_ENOTSOCK);
+    fails_with(sockit_set_nonblocking(fds[0], 1).into(), SOCKIT_ENOTSOCK);
+    fails_with(recv(fds[0], &mut [0u8; 4]), SOCKIT_ENOTSOCK);
+    // SAFETY: fds[0] is still ours: fcntl only reads its flags.
+    let flags = unsafe { libc::fcntl(fds[0], libc::F_GETFL) };
+    assert!(flags >= 0, "still open");
+    assert_eq!(flags & libc::O_NONBLOCK, 0, "mode unchanged");
+    for fd in fds {
+        // SAFETY: our own pipe descriptors, closed once.
+        unsafe { libc::close(fd) };
+    }
+}
+
+#[test]
+fn handle_client_closes_a_socket_of_the_wrong_kind() {
+    let udp = udp_bind(Some(c"127.0.0.1"));
+    let port = local_addr(udp).port;
+    fails_with(sockit_handle_client(udp).into(), SOCKIT_EOPNOTSUPP);
+    // Closed: its port is free again (the descriptor number may be reused by now).
+    UdpSocket::bind(("127.0.0.1", port)).expect("the port was released");
+}
+
+// Errors
+
+#[test]
+fn every_code_has_a_name_and_a_description() {
+    for &code in ErrorCode::ALL {
+        // SAFETY: both accept any int and return static strings.
+        let (text, name) = unsafe {
+            (
+                CStr::from_ptr(sockit_strerror(code.value())),
+                CStr::from_ptr(sockit_err_name(code.value())),
+            )
+        };
+        assert_eq!(text, code.message());
+        assert_eq!(name, code.name());
+    }
+}
+
+#[test]
+fn the_last_failure_stays_until_the_next_one() {
+    fails_with(recv(SOCKIT_INVALID_SOCKET, &mut [0u8; 1]), SOCKIT_EBADF);
+    assert_eq!(sockit_last_error(), SOCKIT_EBADF);
+    ok(sockit_close(udp_socket(SOCKIT_IPV4)));
+    assert_eq!(
+        sockit_last_error(),
+        SOCKIT_EBADF,
+        "a success does not clear it"
+    );
+    fails_with(parse(c"nonsense").unwrap_err().into(), SOCKIT_EINVAL);
+    assert_eq!(sockit_last_error(), SOCKIT_EINVAL);
+    assert_eq!(sockit_last_os_error(), 0);
+    // Each thread has its own.
+    let other = thread::spawn(|| sockit_last_error()).join().unwrap();
+    assert_eq!(other, SOCKIT_OK);
+}

@@ -1,0 +1,221 @@
+/*
+ * boundary_check: calls sockit through its C ABI the way a careless or hostile program
+ * would, and prints what came back, one "call: result" line each; tests/c_boundary.rs
+ * compares the lines. Linked like every C program, against both libraries.
+ *
+ *     boundary_check api                  bad arguments of every kind
+ *     boundary_check sigpipe              sending to a peer that has gone
+ *     boundary_check die-refused <port>   Die() right after a refused connect
+ *     boundary_check die-errno <port>     Die() after a sockit failure and a later libc one
+ *     boundary_check die-null             Die(NULL) with errno set by the program
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockit.h"
+
+/* Prints a result: the error's name when negative, else the value. */
+static void show(const char *call, long long rc) {
+    if (rc < 0) {
+        printf("%s: %s\n", call, sockit_err_name((int)rc));
+    } else {
+        printf("%s: %lld\n", call, rc);
+    }
+}
+
+#define SHOW(call) show(#call, (long long)(call))
+
+static void must(int rc, const char *what) {
+    if (rc < 0) {
+        Die(what);
+    }
+}
+
+static int api(void) {
+    char buf[64];
+    char small[4];
+    sockit_socket sock = SOCKIT_INVALID_SOCKET, out = SOCKIT_INVALID_SOCKET, closed, udp;
+    sockit_addr addr, bad_family, untouched;
+    unsigned char raw[128];
+
+    memset(&bad_family, 0, sizeof bad_family);
+    bad_family.family = 5;
+    memset(raw, 0, sizeof raw);
+
+    /* Invalid handles */
+    SHOW(sockit_send(SOCKIT_INVALID_SOCKET, "x", 1));
+    SHOW(sockit_recv(SOCKIT_INVALID_SOCKET, buf, sizeof buf));
+    SHOW(sockit_close(SOCKIT_INVALID_SOCKET));
+    SHOW(sockit_handle_client(SOCKIT_INVALID_SOCKET));
+    SHOW(sockit_set_nodelay(SOCKIT_INVALID_SOCKET, 1));
+    must(sockit_udp_socket(SOCKIT_IPV4, &closed), "udp socket");
+    SHOW(sockit_close(closed));
+    SHOW(sockit_close(closed));
+    SHOW(sockit_sendto(closed, "x", 1, &bad_family));
+
+    /* NULL pointers and bad lengths */
+    must(sockit_udp_socket(SOCKIT_ANY, &udp), "udp socket");
+    sock = udp;
+    SHOW(sockit_send(sock, NULL, 5));
+    SHOW(sockit_send(sock, NULL, 0));
+    SHOW(sockit_recv(sock, NULL, 10));
+    SHOW(sockit_recv(sock, buf, 0));
+    SHOW(sockit_recvfrom(sock, buf, 0, NULL));
+    SHOW(sockit_sendto(sock, "x", 1, NULL));
+    SHOW(sockit_sendto(sock, "x", 1, &bad_family));
+    SHOW(sockit_send_all(sock, NULL, (size_t)-1));
+    SHOW(sockit_recv_exact(sock, buf, (size_t)-1));
+    SHOW(sockit_tcp_connect(NULL, 7, 1000, &out));
+    SHOW(sockit_tcp_connect("localhost", 7, 1000, NULL));
+    SHOW(sockit_tcp_connect_addr(NULL, 1000, &out));
+    SHOW(sockit_tcp_listen("127.0.0.1", 0, 5, NULL));
+    SHOW(sockit_accept(sock, NULL, NULL));
+    SHOW(sockit_local_addr(sock, NULL));
+    SHOW(sockit_addr_parse(NULL, &addr));
+    SHOW(sockit_addr_parse("127.0.0.1:7", NULL));
+    SHOW(sockit_addr_format(NULL, buf, sizeof buf));
+    SHOW(sockit_addr_from_sockaddr(NULL, 16, &addr));
+    SHOW(sockit_resolve(NULL, 0, SOCKIT_ANY, NULL, 0));
+    SHOW(sockit_resolve("localhost", 0, SOCKIT_ANY, NULL, 3));
+    SHOW(sockit_echo_tcp_exchange(sock, NULL, 3, buf, sizeof buf));
+    SHOW(sockit_echo_udp_exchange(sock, NULL, "x", 1, buf, sizeof buf, 100));
+    SHOW(sockit_parse_port(NULL));
+    printf("sockit_addr_equal(NULL, NULL): %d\n", sockit_addr_equal(NULL, NULL));
+
+    /* Out-of-range numbers and malformed text */
+    SHOW(sockit_tcp_connect("localhost", 70000, 1000, &out));
+    SHOW(sockit_tcp_connect("localhost", -1, 1000, &out));
+    SHOW(sockit_tcp_connect("localhost", 7, 0, &out));
+    SHOW(sockit_tcp_connect("%s%n%x", 7, 1000, &out));
+    SHOW(sockit_tcp_connect("bad\xff\xfehost", 7, 1000, &out));
+    SHOW(sockit_tcp_listen(NULL, 0, -1, &out));
+    SHOW(sockit_udp_socket(5, &out));
+    SHOW(sockit_udp_bind("127.0.0.1", 65536, &out));
+    SHOW(sockit_resolve("localhost", 0, 5, NULL, 0));
+    SHOW(sockit_resolve("exa mple.org", 0, SOCKIT_ANY, NULL, 0));
+    SHOW(sockit_resolve("::1", 0, SOCKIT_IPV4, NULL, 0));
+    SHOW(sockit_addr_parse("127.0.0.1", &addr));
+    SHOW(sockit_addr_parse("::1:7", &addr));
+    SHOW(sockit_addr_parse("[::1]:65536", &addr));
+    SHOW(sockit_addr_from_ip("300.1.1.1", 7, &addr));
+    SHOW(sockit_addr_from_ip("127.0.0.1", 65536, &addr));
+    SHOW(sockit_addr_format(&bad_family, buf, sizeof buf));
+    SHOW(sockit_addr_from_sockaddr((const struct sockaddr *)raw, 1, &addr));
+    SHOW(sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr));
+    SHOW(sockit_parse_port("http"));
+    SHOW(sockit_parse_port("65536"));
+    SHOW(sockit_parse_port("-1"));
+    SHOW(sockit_shutdown(sock, 7));
+    SHOW(sockit_set_read_timeout(sock, 0));
+    SHOW(sockit_set_write_timeout(sock, 0));
+
+    /* Results that do not fit */
+    SHOW(sockit_addr_from_ip("2001:db8::1", 65535, &addr));
+    memcpy(small, "abc", 4);
+    SHOW(sockit_addr_format(&addr, small, sizeof small));
+    printf("small buffer untouched: %s\n", memcmp(small, "abc", 4) == 0 ? "yes" : "no");
+    SHOW(sockit_addr_format(&addr, buf, sizeof buf));
+    SHOW(sockit_addr_to_sockaddr(&addr, (struct sockaddr *)raw, 8));
+    SHOW(sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr));
+    SHOW(sockit_addr_to_sockaddr(&addr, (struct sockaddr *)raw, sizeof raw));
+    untouched = addr;
+    SHOW(sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr));
+    printf("sockaddr round trip: %s\n", sockit_addr_equal(&addr, &untouched) ? "yes" : "no");
+
+    /* Wrong kind of socket */
+    SHOW(sockit_accept(udp, &out, NULL));
+    SHOW(sockit_echo_tcp_server(udp, NULL, NULL));
+    SHOW(sockit_set_nodelay(udp, 1));
+#ifndef _WIN32
+    /* Descriptors that are not sockets are refused, not closed or changed. */
+    SHOW(sockit_close(0));
+    SHOW(sockit_set_nonblocking(0, 1));
+    SHOW(sockit_handle_client(0));
+    SHOW(sockit_recv(0, buf, sizeof buf));
+#endif
+
+    /* Out-parameters are written only on success */
+    out = (sockit_socket)12345;
+    SHOW(sockit_tcp_connect(NULL, 7, 1000, &out));
+    printf("out untouched: %s\n", out == (sockit_socket)12345 ? "yes" : "no");
+
+    /* The last failure stays available, and errno says the same for perror() */
+    SHOW(sockit_send(SOCKIT_INVALID_SOCKET, "x", 1));
+    SHOW(sockit_last_error());
+    printf("errno is EBADF: %s\n", errno == EBADF ? "yes" : "no");
+    SHOW(sockit_parse_port("7"));
+    SHOW(sockit_last_error());
+
+    /* Descriptions of any int */
+    printf("sockit_strerror(-111): %s\n", sockit_strerror(-111));
+    printf("sockit_strerror(0): %s\n", sockit_strerror(0));
+    printf("sockit_strerror(12345): %s\n", sockit_strerror(12345));
+    printf("sockit_err_name(-2147483647 - 1): %s\n", sockit_err_name(-2147483647 - 1));
+
+    sockit_close(udp);
+    printf("still alive\n");
+    return 0;
+}
+
+static int sigpipe(void) {
+    sockit_socket listener, client, server;
+    sockit_addr where;
+    static char payload[1 << 16];
+    int64_t rc = 0;
+    int i;
+
+    must(sockit_tcp_listen("127.0.0.1", 0, 1, &listener), "listen");
+    must(sockit_local_addr(listener, &where), "local address");
+    must(sockit_tcp_connect_addr(&where, 5000, &client), "connect");
+    must(sockit_accept(listener, &server, NULL), "accept");
+    sockit_close(server);
+    /* The first sends may still be accepted; the peer answers them with a reset. */
+    for (i = 0; i < 1000 && rc >= 0; i++) {
+        rc = (i % 2) ? sockit_send(client, payload, sizeof payload)
+                     : sockit_send_all(client, payload, sizeof payload);
+    }
+    printf("send to a closed peer: %s\n", rc < 0 ? sockit_err_name((int)rc) : "never failed");
+    rc = sockit_send_all(client, payload, sizeof payload);
+    printf("and again: %s\n", rc < 0 ? sockit_err_name((int)rc) : "never failed");
+    sockit_close(client);
+    sockit_close(listener);
+    printf("still alive\n");
+    return 0;
+}
+
+int main(int argc, char *argv[]) {
+    sockit_socket sock = SOCKIT_INVALID_SOCKET;
+    int port = argc > 2 ? sockit_parse_port(argv[2]) : -1;
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc < 2) {
+        fprintf(stderr, "USAGE: boundary_check api|sigpipe|die-refused|die-errno|die-null\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "api") == 0) {
+        return api();
+    }
+    if (strcmp(argv[1], "sigpipe") == 0) {
+        return sigpipe();
+    }
+    if (strcmp(argv[1], "die-refused") == 0) {
+        sockit_tcp_connect("127.0.0.1", port, 5000, &sock);
+        Die("Failed to connect with server");
+    }
+    if (strcmp(argv[1], "die-errno") == 0) {
+        sockit_tcp_connect("127.0.0.1", port, 5000, &sock);
+        if (fopen("/nonexistent/sockit/file", "r") == NULL) {
+            Die("fopen");
+        }
+    }
+    if (strcmp(argv[1], "die-null") == 0) {
+        sockit_tcp_connect("127.0.0.1", -5, 5000, &sock); /* fails, then... */
+        sockit_parse_port("80");                          /* ...a success */
+        errno = EACCES;
+        Die(NULL);
+    }
+    fprintf(stderr, "unknown mode %s\n", argv[1]);
+    return 2;
+}

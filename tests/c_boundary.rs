@@ -1,0 +1,182 @@
+//! The C boundary under careless and hostile calls, through the real ABI of the static and
+//! the shared library (tests/c/boundary_check.c): every bad argument gives its documented
+//! code, nothing crashes, nothing is written on failure, SIGPIPE never kills, and Die() says
+//! what went wrong.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
+use support::{Linkage, programs, run};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// What `boundary_check api` must print: each call and its result.
+const API_RESULTS: &str = r#"sockit_send(SOCKIT_INVALID_SOCKET, "x", 1): SOCKIT_EBADF
+sockit_recv(SOCKIT_INVALID_SOCKET, buf, sizeof buf): SOCKIT_EBADF
+sockit_close(SOCKIT_INVALID_SOCKET): SOCKIT_EBADF
+sockit_handle_client(SOCKIT_INVALID_SOCKET): SOCKIT_EBADF
+sockit_set_nodelay(SOCKIT_INVALID_SOCKET, 1): SOCKIT_EBADF
+sockit_close(closed): 0
+sockit_close(closed): SOCKIT_EBADF
+sockit_sendto(closed, "x", 1, &bad_family): SOCKIT_EINVAL
+sockit_send(sock, NULL, 5): SOCKIT_EINVAL
+sockit_send(sock, NULL, 0): SOCKIT_EDESTADDRREQ
+sockit_recv(sock, NULL, 10): SOCKIT_EINVAL
+sockit_recv(sock, buf, 0): SOCKIT_EINVAL
+sockit_recvfrom(sock, buf, 0, NULL): SOCKIT_EINVAL
+sockit_sendto(sock, "x", 1, NULL): SOCKIT_EINVAL
+sockit_sendto(sock, "x", 1, &bad_family): SOCKIT_EINVAL
+sockit_send_all(sock, NULL, (size_t)-1): SOCKIT_EINVAL
+sockit_recv_exact(sock, buf, (size_t)-1): SOCKIT_EINVAL
+sockit_tcp_connect(NULL, 7, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_connect("localhost", 7, 1000, NULL): SOCKIT_EINVAL
+sockit_tcp_connect_addr(NULL, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_listen("127.0.0.1", 0, 5, NULL): SOCKIT_EINVAL
+sockit_accept(sock, NULL, NULL): SOCKIT_EINVAL
+sockit_local_addr(sock, NULL): SOCKIT_EINVAL
+sockit_addr_parse(NULL, &addr): SOCKIT_EINVAL
+sockit_addr_parse("127.0.0.1:7", NULL): SOCKIT_EINVAL
+sockit_addr_format(NULL, buf, sizeof buf): SOCKIT_EINVAL
+sockit_addr_from_sockaddr(NULL, 16, &addr): SOCKIT_EINVAL
+sockit_resolve(NULL, 0, SOCKIT_ANY, NULL, 0): SOCKIT_EINVAL
+sockit_resolve("localhost", 0, SOCKIT_ANY, NULL, 3): SOCKIT_EINVAL
+sockit_echo_tcp_exchange(sock, NULL, 3, buf, sizeof buf): SOCKIT_EINVAL
+sockit_echo_udp_exchange(sock, NULL, "x", 1, buf, sizeof buf, 100): SOCKIT_EINVAL
+sockit_parse_port(NULL): SOCKIT_EINVAL
+sockit_addr_equal(NULL, NULL): 0
+sockit_tcp_connect("localhost", 70000, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_connect("localhost", -1, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_connect("localhost", 7, 0, &out): SOCKIT_EINVAL
+sockit_tcp_connect("%s%n%x", 7, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_connect("bad\xff\xfehost", 7, 1000, &out): SOCKIT_EINVAL
+sockit_tcp_listen(NULL, 0, -1, &out): SOCKIT_EINVAL
+sockit_udp_socket(5, &out): SOCKIT_EINVAL
+sockit_udp_bind("127.0.0.1", 65536, &out): SOCKIT_EINVAL
+sockit_resolve("localhost", 0, 5, NULL, 0): SOCKIT_EINVAL
+sockit_resolve("exa mple.org", 0, SOCKIT_ANY, NULL, 0): SOCKIT_EINVAL
+sockit_resolve("::1", 0, SOCKIT_IPV4, NULL, 0): SOCKIT_EAFNOSUPPORT
+sockit_addr_parse("127.0.0.1", &addr): SOCKIT_EINVAL
+sockit_addr_parse("::1:7", &addr): SOCKIT_EINVAL
+sockit_addr_parse("[::1]:65536", &addr): SOCKIT_EINVAL
+sockit_addr_from_ip("300.1.1.1", 7, &addr): SOCKIT_EINVAL
+sockit_addr_from_ip("127.0.0.1", 65536, &addr): SOCKIT_EINVAL
+sockit_addr_format(&bad_family, buf, sizeof buf): SOCKIT_EINVAL
+sockit_addr_from_sockaddr((const struct sockaddr *)raw, 1, &addr): SOCKIT_EINVAL
+sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr): SOCKIT_EAFNOSUPPORT
+sockit_parse_port("http"): SOCKIT_EINVAL
+sockit_parse_port("65536"): SOCKIT_EINVAL
+sockit_parse_port("-1"): SOCKIT_EINVAL
+sockit_shutdown(sock, 7): SOCKIT_EINVAL
+sockit_set_read_timeout(sock, 0): SOCKIT_EINVAL
+sockit_set_write_timeout(sock, 0): SOCKIT_EINVAL
+sockit_addr_from_ip("2001:db8::1", 65535, &addr): 0
+sockit_addr_format(&addr, small, sizeof small): SOCKIT_ERANGE
+small buffer untouched: yes
+sockit_addr_format(&addr, buf, sizeof buf): 19
+sockit_addr_to_sockaddr(&addr, (struct sockaddr *)raw, 8): SOCKIT_ERANGE
+sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr): SOCKIT_EAFNOSUPPORT
+sockit_addr_to_sockaddr(&addr, (struct sockaddr *)raw, sizeof raw): 28
+sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr): 0
+sockaddr round trip: yes
+sockit_accept(udp, &out, NULL): SOCKIT_EOPNOTSUPP
+sockit_echo_tcp_server(udp, NULL, NULL): SOCKIT_EOPNOTSUPP
+sockit_set_nodelay(udp, 1): SOCKIT_EOPNOTSUPP
+sockit_close(0): SOCKIT_ENOTSOCK
+sockit_set_nonblocking(0, 1): SOCKIT_ENOTSOCK
+sockit_handle_client(0): SOCKIT_ENOTSOCK
+sockit_recv(0, buf, sizeof buf): SOCKIT_ENOTSOCK
+sockit_tcp_connect(NULL, 7, 1000, &out): SOCKIT_EINVAL
+out untouched: yes
+sockit_send(SOCKIT_INVALID_SOCKET, "x", 1): SOCKIT_EBADF
+sockit_last_error(): SOCKIT_EBADF
+errno is EBADF: yes
+sockit_parse_port("7"): 7
+sockit_last_error(): SOCKIT_EBADF
+sockit_strerror(-111): Connection refused
+sockit_strerror(0): Success
+sockit_strerror(12345): Unknown error code
+sockit_err_name(-2147483647 - 1): SOCKIT_UNKNOWN_CODE
+still alive
+"#;
+
+#[test]
+fn every_bad_argument_gives_its_documented_code() {
+    for linkage in Linkage::BOTH {
+        let output = run(&programs().path("boundary_check", linkage), &["api"], LIMIT);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{linkage:?}: {output:?}");
+        let expected: Vec<&str> = API_RESULTS
+            .lines()
+            // The descriptors-that-are-not-sockets checks are Unix-only.
+            .filter(|line| cfg!(unix) || !line.contains("(0"))
+            .collect();
+        let got: Vec<&str> = stdout.lines().collect();
+        for (index, (got, expected)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(got, expected, "{linkage:?}, line {}", index + 1);
+        }
+        assert_eq!(got.len(), expected.len(), "{linkage:?}: {stdout}");
+    }
+}
+
+#[test]
+fn sending_to_a_closed_peer_is_an_error_not_a_sigpipe() {
+    for linkage in Linkage::BOTH {
+        let output = run(
+            &programs().path("boundary_check", linkage),
+            &["sigpipe"],
+            LIMIT,
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{linkage:?}: killed? {output:?}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{stdout}");
+        for line in &lines[..2] {
+            assert!(
+                line.ends_with("SOCKIT_EPIPE") || line.ends_with("SOCKIT_ECONNRESET"),
+                "{line}"
+            );
+        }
+        assert_eq!(lines[2], "still alive");
+    }
+}
+
+/// A port where nothing listens, kept bound so that nothing else takes it meanwhile.
+fn refusing_port() -> (Socket, String) {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any.into()).unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port.to_string())
+}
+
+#[test]
+fn die_reports_the_failure_that_happened_last() {
+    let (_bound, port) = refusing_port();
+    for linkage in Linkage::BOTH {
+        let check = programs().path("boundary_check", linkage);
+        let output = run(&check, &["die-refused", &port], LIMIT);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "Failed to connect with server: Connection refused\n"
+        );
+        // A later failure of the program's own (fopen) is what errno, and Die, report.
+        let output = run(&check, &["die-errno", &port], LIMIT);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "fopen: No such file or directory\n"
+        );
+        // After a sockit success, Die is perror: errno as the program left it; no prefix
+        // for a NULL message.
+        let output = run(&check, &["die-null"], LIMIT);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "Permission denied\n"
+        );
+    }
+}

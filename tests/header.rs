@@ -1,0 +1,161 @@
+//! The checked-in header: in sync with the Rust source, clean C99 and C++11, and its
+//! constants the library's own values.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sockit::ErrorCode;
+
+fn checked_in_header() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("include/sockit.h")
+}
+
+fn fresh_header() -> PathBuf {
+    Path::new(env!("OUT_DIR")).join("include/sockit.h")
+}
+
+#[test]
+fn checked_in_header_matches_a_fresh_generation() {
+    let checked_in = fs::read_to_string(checked_in_header()).expect("read include/sockit.h");
+    let fresh = fs::read_to_string(fresh_header()).expect("read the generated header");
+    if checked_in != fresh {
+        let first_difference = checked_in
+            .lines()
+            .zip(fresh.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "at the end".to_string(),
+                |n| format!("at line {}", n + 1),
+            );
+        panic!(
+            "include/sockit.h differs from what the source generates ({first_difference}).\n\
+             Regenerate it with `SOCKIT_UPDATE_HEADER=1 cargo build` and commit it."
+        );
+    }
+}
+
+/// `#define NAME value` lines of the header.
+fn defines(header: &str) -> BTreeMap<String, String> {
+    header
+        .lines()
+        .filter_map(|line| line.strip_prefix("#define "))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(name, value)| (name.to_string(), value.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn error_constants_are_the_library_codes() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    let defines = defines(&header);
+    for &code in ErrorCode::ALL {
+        let name = code.name().to_str().unwrap();
+        assert_eq!(
+            defines.get(name).map(String::as_str),
+            Some(code.value().to_string().as_str()),
+            "{name}"
+        );
+    }
+    let error_constants = defines
+        .keys()
+        .filter(|name| name.starts_with("SOCKIT_E"))
+        .count();
+    assert_eq!(
+        error_constants,
+        ErrorCode::ALL.len(),
+        "a SOCKIT_E... with no code"
+    );
+    assert_eq!(defines.get("SOCKIT_OK").map(String::as_str), Some("0"));
+}
+
+#[test]
+fn version_constants_and_function_agree_with_cargo_toml() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    let defines = defines(&header);
+    let version = [
+        ("SOCKIT_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
+        ("SOCKIT_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),
+        ("SOCKIT_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH")),
+    ];
+    for (name, value) in version {
+        assert_eq!(defines.get(name).map(String::as_str), Some(value), "{name}");
+    }
+    let reported = unsafe { std::ffi::CStr::from_ptr(sockit::ffi::error::sockit_version()) };
+    assert_eq!(reported.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
+
+/// Compiles a file that includes only sockit.h, with `compiler` and `flags`.
+fn compile_header_alone(compiler: &str, extension: &str, flags: &[&str]) -> Result<(), String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("header_check");
+    fs::create_dir_all(&dir).unwrap();
+    let source = dir.join(format!("alone.{extension}"));
+    fs::write(
+        &source,
+        "#include \"sockit.h\"\n\
+         int use_it(sockit_socket s) { sockit_addr a; return sockit_local_addr(s, &a); }\n",
+    )
+    .unwrap();
+    let include = checked_in_header().parent().unwrap().to_path_buf();
+    let output = Command::new(compiler)
+        .args(flags)
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+            "-I",
+        ])
+        .arg(&include)
+        .arg(&source)
+        .output()
+        .map_err(|e| format!("cannot run {compiler}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{compiler} {flags:?} rejects sockit.h:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+fn find_compiler(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+        .map(|c| c.to_string())
+}
+
+#[test]
+fn header_compiles_alone_as_pedantic_c99_and_c11() {
+    let cc = std::env::var("CC")
+        .ok()
+        .or_else(|| find_compiler(&["cc", "gcc", "clang"]));
+    let cc = cc.expect("a C compiler (cc, gcc or clang)");
+    for standard in ["-std=c99", "-std=c11"] {
+        compile_header_alone(&cc, "c", &[standard]).unwrap();
+        compile_header_alone(&cc, "c", &[standard, "-DSOCKIT_OWN_DIE"]).unwrap();
+    }
+}
+
+#[test]
+fn header_compiles_alone_as_pedantic_cxx11() {
+    let cxx = std::env::var("CXX")
+        .ok()
+        .or_else(|| find_compiler(&["c++", "g++", "clang++"]));
+    let Some(cxx) = cxx else {
+        // A machine with only a C compiler cannot check this; CI installs one and insists.
+        assert!(
+            std::env::var_os("SOCKIT_REQUIRE_CXX").is_none(),
+            "SOCKIT_REQUIRE_CXX is set but no C++ compiler was found"
+        );
+        eprintln!("note: no C++ compiler found; the C++ check of sockit.h did not run");
+        return;
+    };
+    for standard in ["-std=c++11", "-std=c++17"] {
+        compile_header_alone(&cxx, "cpp", &[standard]).unwrap();
+    }
+}

@@ -1,0 +1,396 @@
+//! The harness that links the C programs and runs them as processes.
+//!
+//! build.rs compiles every C program to an object (it runs before the library exists); here
+//! each object is linked twice, against the real static library and against the real shared
+//! library that cargo built for this test run, into `target/c_examples/` (static) and
+//! `target/c_examples/shared/` (shared, finding the library through its rpath). The programs
+//! stay there for people to run by hand. Used by the tests and by `cargo run --example demo`.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How a C program is linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linkage {
+    Static,
+    Shared,
+}
+
+impl Linkage {
+    pub const BOTH: [Linkage; 2] = [Linkage::Static, Linkage::Shared];
+}
+
+/// The linked C programs.
+pub struct CPrograms {
+    dir: PathBuf,
+    names: Vec<String>,
+}
+
+/// What build.rs recorded: the C compiler, the native libraries, the objects.
+struct Toolchain {
+    compiler: PathBuf,
+    args: Vec<String>,
+    native_libs: Vec<String>,
+    programs: Vec<(String, PathBuf)>,
+}
+
+fn read_toolchain() -> Toolchain {
+    let manifest = Path::new(env!("OUT_DIR")).join("c_programs.txt");
+    let text = fs::read_to_string(&manifest)
+        .unwrap_or_else(|e| panic!("{}: {e} (run cargo build first)", manifest.display()));
+    let mut toolchain = Toolchain {
+        compiler: PathBuf::new(),
+        args: Vec::new(),
+        native_libs: Vec::new(),
+        programs: Vec::new(),
+    };
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        match fields.as_slice() {
+            ["compiler", path] => toolchain.compiler = PathBuf::from(path),
+            ["arg", arg] => toolchain.args.push(arg.to_string()),
+            ["native", lib] => toolchain.native_libs.push(lib.to_string()),
+            ["program", name, object] => toolchain
+                .programs
+                .push((name.to_string(), PathBuf::from(object))),
+            _ => panic!("unexpected line in {}: {line:?}", manifest.display()),
+        }
+    }
+    toolchain
+}
+
+/// The folder cargo put the library's static and shared files in, for this build:
+/// `target/<profile>/deps`, next to the test binary (or one level up from an example).
+fn library_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let parent = exe.parent().expect("exe folder");
+    if parent.file_name() == Some(OsStr::new("deps")) {
+        parent.to_path_buf()
+    } else {
+        parent.parent().expect("profile folder").join("deps")
+    }
+}
+
+fn static_library_name() -> &'static str {
+    if cfg!(target_env = "msvc") {
+        "sockit.lib"
+    } else {
+        "libsockit.a"
+    }
+}
+
+fn shared_library_name() -> &'static str {
+    if cfg!(windows) {
+        "sockit.dll"
+    } else if cfg!(target_vendor = "apple") {
+        "libsockit.dylib"
+    } else {
+        "libsockit.so"
+    }
+}
+
+/// Links every C program (once per process) and returns them.
+pub fn programs() -> &'static CPrograms {
+    static PROGRAMS: OnceLock<CPrograms> = OnceLock::new();
+    PROGRAMS.get_or_init(link_all)
+}
+
+fn link_all() -> CPrograms {
+    let toolchain = read_toolchain();
+    let libs = library_dir();
+    // target/<profile>/deps -> target/c_examples
+    let dir = libs
+        .parent()
+        .and_then(Path::parent)
+        .expect("target folder")
+        .join("c_examples");
+    let lib_dir = dir.join("lib");
+    let shared_dir = dir.join("shared");
+    fs::create_dir_all(&lib_dir).expect("create target/c_examples/lib");
+    fs::create_dir_all(&shared_dir).expect("create target/c_examples/shared");
+    for name in [static_library_name(), shared_library_name()] {
+        copy_atomically(&libs.join(name), &lib_dir.join(name));
+    }
+    if cfg!(windows) {
+        // The DLL must sit next to the programs that load it.
+        copy_atomically(
+            &libs.join(shared_library_name()),
+            &shared_dir.join(shared_library_name()),
+        );
+        let import_lib = if cfg!(target_env = "msvc") {
+            "sockit.dll.lib"
+        } else {
+            "libsockit.dll.a"
+        };
+        copy_atomically(&libs.join(import_lib), &lib_dir.join(import_lib));
+    }
+    let mut names = Vec::new();
+    for (name, object) in &toolchain.programs {
+        let exe = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+        link(
+            &toolchain,
+            object,
+            &dir.join(&exe),
+            Linkage::Static,
+            &lib_dir,
+        );
+        link(
+            &toolchain,
+            object,
+            &shared_dir.join(&exe),
+            Linkage::Shared,
+            &lib_dir,
+        );
+        names.push(name.clone());
+    }
+    CPrograms { dir, names }
+}
+
+fn link(toolchain: &Toolchain, object: &Path, exe: &Path, linkage: Linkage, lib_dir: &Path) {
+    // Link to a temporary name and rename, so that a program is never seen half-written
+    // (the demo and a test run may link at the same time).
+    let partial = exe.with_extension(format!("partial-{}", std::process::id()));
+    let mut command = Command::new(&toolchain.compiler);
+    command
+        .args(&toolchain.args)
+        .arg(object)
+        .arg("-o")
+        .arg(&partial);
+    match linkage {
+        Linkage::Static => {
+            command.arg(lib_dir.join(static_library_name()));
+            command.args(&toolchain.native_libs);
+        }
+        Linkage::Shared => {
+            command
+                .arg(format!("-L{}", lib_dir.display()))
+                .arg("-lsockit");
+            if cfg!(target_vendor = "apple") {
+                command.arg("-Wl,-rpath,@loader_path/../lib");
+            } else if !cfg!(windows) {
+                command.arg("-Wl,-rpath,$ORIGIN/../lib");
+            }
+        }
+    }
+    let output = command.output().expect("run the C compiler to link");
+    assert!(
+        output.status.success(),
+        "linking {} ({linkage:?}) failed: {command:?}\n{}",
+        exe.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    fs::rename(&partial, exe).expect("move the linked program in place");
+}
+
+fn copy_atomically(from: &Path, to: &Path) {
+    let partial = to.with_extension(format!("partial-{}", std::process::id()));
+    fs::copy(from, &partial)
+        .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), partial.display()));
+    fs::rename(&partial, to).expect("move the library copy in place");
+}
+
+impl CPrograms {
+    /// `target/c_examples`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The names of all linked programs.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The path of a program linked one way.
+    pub fn path(&self, name: &str, linkage: Linkage) -> PathBuf {
+        assert!(
+            self.names.iter().any(|n| n == name),
+            "no C program named {name}"
+        );
+        let exe = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+        match linkage {
+            Linkage::Static => self.dir.join(exe),
+            Linkage::Shared => self.dir.join("shared").join(exe),
+        }
+    }
+}
+
+/// Starts a program with its output piped to us and no input.
+fn spawn<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Child {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", program.display()))
+}
+
+/// Runs a program to completion, killing it if it takes longer than `limit`.
+pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Output {
+    let mut child = spawn(program, args);
+    let stdout = drain(child.stdout.take().unwrap());
+    let stderr = drain(child.stderr.take().unwrap());
+    let status = wait_with_limit(&mut child, limit)
+        .unwrap_or_else(|| panic!("{} ran longer than {limit:?}", program.display()));
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+fn drain(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// Waits for the child up to `limit`; kills it and returns `None` if it is still running.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for a child") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Lines a running process has written, collected as they come.
+#[derive(Clone, Default)]
+struct Lines {
+    shared: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+impl Lines {
+    fn collect(stream: impl Read + Send + 'static) -> Lines {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stream);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line).trim_end().to_string();
+                let (list, ready) = &*sink.shared;
+                list.lock().unwrap().push(text);
+                ready.notify_all();
+                line.clear();
+            }
+        });
+        lines
+    }
+
+    fn snapshot(&self) -> Vec<String> {
+        self.shared.0.lock().unwrap().clone()
+    }
+
+    /// The first line that `matches`, waiting up to `limit` for it.
+    fn wait_for(&self, limit: Duration, matches: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        let (list, ready) = &*self.shared;
+        let mut lines = list.lock().unwrap();
+        loop {
+            if let Some(line) = lines.iter().find(|l| matches(l)) {
+                return Some(line.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            lines = ready.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+}
+
+/// A server program running in the background; killed when dropped.
+pub struct Server {
+    child: Child,
+    stdout: Lines,
+    stderr: Lines,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `program` with `args` and waits for it to report, on stderr, the port it
+    /// listens on (a line ending in `:<port>` or `port <port>`).
+    pub fn start<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Server {
+        let mut child = spawn(program, args);
+        let stdout = Lines::collect(child.stdout.take().unwrap());
+        let stderr = Lines::collect(child.stderr.take().unwrap());
+        let mut server = Server {
+            child,
+            stdout,
+            stderr,
+            port: 0,
+        };
+        let line = server
+            .stderr
+            .wait_for(Duration::from_secs(10), |l| l.contains("listening on"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} reported no port; stderr: {:?}",
+                    program.display(),
+                    server.stderr.snapshot()
+                )
+            });
+        let digits = line.rsplit([':', ' ']).next().unwrap_or_default();
+        server.port = digits
+            .parse()
+            .unwrap_or_else(|_| panic!("no port in {line:?}"));
+        server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Waits up to 10 s for a stdout line equal to `line`.
+    pub fn expect_stdout_line(&self, line: &str) {
+        expect_line(&self.stdout, "stdout", line);
+    }
+
+    /// Waits up to 10 s for a stderr line equal to `line`.
+    pub fn expect_stderr_line(&self, line: &str) {
+        expect_line(&self.stderr, "stderr", line);
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.snapshot()
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.snapshot()
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("check the server").is_none()
+    }
+}
+
+fn expect_line(lines: &Lines, stream: &str, line: &str) {
+    if lines
+        .wait_for(Duration::from_secs(10), |l| l == line)
+        .is_none()
+    {
+        panic!("expected {line:?} on {stream}; got {:?}", lines.snapshot());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
