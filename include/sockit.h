@@ -348,26 +348,27 @@ extern "C" {
 
 /**
  * The library's version as text, such as "0.1.0". Static storage: never free it. Never NULL.
+ * Does not block.
  */
 const char *sockit_version(void);
 
 /**
  * A one-line description of an error code, such as "Connection refused". Any int is
  * accepted: 0 gives "Success", a value that is no sockit code gives "Unknown error code".
- * Static storage: never free it. Never NULL.
+ * Static storage: never free it. Never NULL. Does not block.
  */
 const char *sockit_strerror(int code);
 
 /**
  * The name of an error code's constant, such as "SOCKIT_ECONNREFUSED". Any int is accepted:
  * 0 gives "SOCKIT_OK", a value that is no sockit code gives "SOCKIT_UNKNOWN_CODE".
- * Static storage: never free it. Never NULL.
+ * Static storage: never free it. Never NULL. Does not block.
  */
 const char *sockit_err_name(int code);
 
 /**
  * The code of the calling thread's last failed sockit call (later successes do not clear
- * it), or SOCKIT_OK if no call has failed on this thread yet.
+ * it), or SOCKIT_OK if no call has failed on this thread yet. Does not block.
  */
 int sockit_last_error(void);
 
@@ -375,6 +376,7 @@ int sockit_last_error(void);
  * The raw operating-system error (errno, or WSAGetLastError() on Windows) behind the calling
  * thread's last failed sockit call, for logging; 0 if that failure was detected by sockit
  * itself (a bad argument, an unexpected end of stream) or no call has failed yet.
+ * Does not block.
  */
 int sockit_last_os_error(void);
 
@@ -755,38 +757,43 @@ int sockit_close(sockit_socket sock);
 
 /**
  * Switches non-blocking mode on or off. In non-blocking mode a call that would wait fails
- * with SOCKIT_EAGAIN instead.
+ * with SOCKIT_EAGAIN instead. Handles that are not sockets are refused (SOCKIT_ENOTSOCK)
+ * and left as they were. Returns SOCKIT_OK or an error code. Does not block.
  */
 int sockit_set_nonblocking(sockit_socket sock, int on);
 
 /**
  * Limits how long a receive (or accept) may block: it then fails with SOCKIT_ETIMEDOUT.
  * timeout_ms is in milliseconds; SOCKIT_FOREVER removes the limit; 0 is SOCKIT_EINVAL.
+ * Returns SOCKIT_OK or an error code. Does not block.
  */
 int sockit_set_read_timeout(sockit_socket sock, int timeout_ms);
 
 /**
  * Limits how long a send may block: it then fails with SOCKIT_ETIMEDOUT.
  * timeout_ms is in milliseconds; SOCKIT_FOREVER removes the limit; 0 is SOCKIT_EINVAL.
+ * Returns SOCKIT_OK or an error code. Does not block.
  */
 int sockit_set_write_timeout(sockit_socket sock, int timeout_ms);
 
 /**
  * SO_REUSEADDR: lets a socket bind an address that connections of an earlier socket still
  * occupy. Takes effect at the next bind. (sockit_tcp_listen() sets it on Unix already.)
+ * Returns SOCKIT_OK or an error code. Does not block.
  */
 int sockit_set_reuseaddr(sockit_socket sock, int on);
 
 /**
  * TCP_NODELAY: sends small writes at once instead of waiting to coalesce them (Nagle's
- * algorithm). For request/response protocols with small messages.
+ * algorithm). For request/response protocols with small messages. Returns SOCKIT_OK, or
+ * SOCKIT_EOPNOTSUPP on a socket that is not TCP. Does not block.
  */
 int sockit_set_nodelay(sockit_socket sock, int on);
 
 /**
  * Writes the address the socket is bound to into *out: after binding port 0, its port is
  * the one the system chose. Fails with SOCKIT_EAFNOSUPPORT for a socket that is not IPv4 or
- * IPv6, SOCKIT_EINVAL for a NULL out.
+ * IPv6, SOCKIT_EINVAL for a NULL out. Does not block.
  *
  * # Safety
  *
@@ -797,7 +804,7 @@ int sockit_local_addr(sockit_socket sock, struct sockit_addr *out);
 /**
  * Writes the address of the connected peer into *out. Fails with SOCKIT_ENOTCONN if the
  * socket is not connected, SOCKIT_EAFNOSUPPORT for a socket that is not IPv4 or IPv6,
- * SOCKIT_EINVAL for a NULL out.
+ * SOCKIT_EINVAL for a NULL out. Does not block.
  *
  * # Safety
  *

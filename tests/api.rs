@@ -420,6 +420,33 @@ fn recv_exact_reports_a_short_stream_and_shutdown_ends_it() {
     }
 }
 
+#[test]
+fn ipv4_mapped_addresses_reach_ipv4_sockets() {
+    let listener = tcp_listen(Some(c"127.0.0.1"), 2).unwrap();
+    let port = local_addr(listener).port;
+    let client = tcp_connect(c"::ffff:127.0.0.1", port, 5000).unwrap();
+    let (server, peer) = accept(listener);
+    assert_eq!(ip_text(&peer), "127.0.0.1");
+    // On a stream socket, recvfrom reports the peer as the sender.
+    fails_with(send_all(client, b"mapped"), 6);
+    let (len, from) = recvfrom(server, &mut [0u8; 16]);
+    assert_eq!((len, from), (6, peer));
+    let udp_server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Written by hand: sockit itself never hands out the mapped form.
+    let mut mapped = sockit_addr {
+        family: SOCKIT_IPV6 as u16,
+        port: udp_server.local_addr().unwrap().port(),
+        ..Default::default()
+    };
+    mapped.ip[10..].copy_from_slice(&[0xff, 0xff, 127, 0, 0, 1]);
+    let v4_only = udp_socket(SOCKIT_IPV4);
+    fails_with(sendto(v4_only, b"to v4", &mapped), 5);
+    assert_eq!(udp_server.recv_from(&mut [0u8; 8]).unwrap().0, 5);
+    for sock in [client, server, listener, v4_only] {
+        ok(sockit_close(sock));
+    }
+}
+
 // UDP
 
 #[test]
@@ -684,4 +711,26 @@ fn the_last_failure_stays_until_the_next_one() {
     // Each thread has its own.
     let other = thread::spawn(|| sockit_last_error()).join().unwrap();
     assert_eq!(other, SOCKIT_OK);
+}
+
+#[cfg(unix)]
+#[test]
+fn errno_follows_the_reported_code() {
+    let listener = tcp_listen(Some(c"127.0.0.1"), 1).unwrap();
+    let client = tcp_connect(c"127.0.0.1", local_addr(listener).port, 5000).unwrap();
+    ok(sockit_set_read_timeout(client, 10));
+    fails_with(recv(client, &mut [0u8; 4]), SOCKIT_ETIMEDOUT);
+    // The system said EAGAIN; perror() after the call must say what sockit says.
+    assert_eq!(
+        std::io::Error::last_os_error().raw_os_error(),
+        Some(libc::ETIMEDOUT)
+    );
+    assert_eq!(
+        sockit_last_os_error(),
+        libc::EAGAIN,
+        "the raw error stays for logging"
+    );
+    for sock in [client, listener] {
+        ok(sockit_close(sock));
+    }
 }

@@ -88,6 +88,7 @@ pub const SOCKIT_EUNKNOWN: c_int = -4094;
 pub const SOCKIT_EOF: c_int = -4095;
 
 /// The library's version as text, such as "0.1.0". Static storage: never free it. Never NULL.
+/// Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
@@ -95,7 +96,7 @@ pub extern "C" fn sockit_version() -> *const c_char {
 
 /// A one-line description of an error code, such as "Connection refused". Any int is
 /// accepted: 0 gives "Success", a value that is no sockit code gives "Unknown error code".
-/// Static storage: never free it. Never NULL.
+/// Static storage: never free it. Never NULL. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_strerror(code: c_int) -> *const c_char {
     let text = match code {
@@ -107,7 +108,7 @@ pub extern "C" fn sockit_strerror(code: c_int) -> *const c_char {
 
 /// The name of an error code's constant, such as "SOCKIT_ECONNREFUSED". Any int is accepted:
 /// 0 gives "SOCKIT_OK", a value that is no sockit code gives "SOCKIT_UNKNOWN_CODE".
-/// Static storage: never free it. Never NULL.
+/// Static storage: never free it. Never NULL. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_err_name(code: c_int) -> *const c_char {
     let name = match code {
@@ -118,7 +119,7 @@ pub extern "C" fn sockit_err_name(code: c_int) -> *const c_char {
 }
 
 /// The code of the calling thread's last failed sockit call (later successes do not clear
-/// it), or SOCKIT_OK if no call has failed on this thread yet.
+/// it), or SOCKIT_OK if no call has failed on this thread yet. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_last_error() -> c_int {
     last_error::last_failure().map_or(SOCKIT_OK, |e| e.code().value())
@@ -127,6 +128,7 @@ pub extern "C" fn sockit_last_error() -> c_int {
 /// The raw operating-system error (errno, or WSAGetLastError() on Windows) behind the calling
 /// thread's last failed sockit call, for logging; 0 if that failure was detected by sockit
 /// itself (a bad argument, an unexpected end of stream) or no call has failed yet.
+/// Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_last_os_error() -> c_int {
     last_error::last_failure()

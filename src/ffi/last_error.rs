@@ -21,14 +21,17 @@ thread_local! {
     };
 }
 
-/// Records a failure and sets errno to its OS error (or to the closest one, for failures
-/// sockit detects itself), so that `perror` after a failed sockit call says the right thing.
+/// Records a failure and sets errno to match it, so that `perror` after a failed sockit call
+/// says what sockit says: the OS error itself when it means the same, else the errno of the
+/// code (a socket timeout arrives as EAGAIN but is reported as ETIMEDOUT; failures sockit
+/// detects itself have no OS error at all).
 pub(crate) fn record_failure(error: Error) {
-    if let Some(os) = error
-        .os_error()
-        .or_else(|| platform::os_error_for(error.code()))
-    {
-        platform::set_last_os_error(os);
+    let errno = match error.os_error() {
+        Some(os) if platform::error_code(os) == error.code() => Some(os),
+        os => platform::os_error_for(error.code()).or(os),
+    };
+    if let Some(errno) = errno {
+        platform::set_last_os_error(errno);
     }
     let os_error_after = platform::last_os_error();
     LAST.set(LastFailure {

@@ -24,7 +24,8 @@ fn set_option(sock: sockit_socket, set: impl FnOnce(&Socket) -> Result<()>) -> c
 }
 
 /// Switches non-blocking mode on or off. In non-blocking mode a call that would wait fails
-/// with SOCKIT_EAGAIN instead.
+/// with SOCKIT_EAGAIN instead. Handles that are not sockets are refused (SOCKIT_ENOTSOCK)
+/// and left as they were. Returns SOCKIT_OK or an error code. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_set_nonblocking(sock: sockit_socket, on: c_int) -> c_int {
     set_option(sock, |sock| options::set_nonblocking(sock, on != 0))
@@ -32,6 +33,7 @@ pub extern "C" fn sockit_set_nonblocking(sock: sockit_socket, on: c_int) -> c_in
 
 /// Limits how long a receive (or accept) may block: it then fails with SOCKIT_ETIMEDOUT.
 /// timeout_ms is in milliseconds; SOCKIT_FOREVER removes the limit; 0 is SOCKIT_EINVAL.
+/// Returns SOCKIT_OK or an error code. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_set_read_timeout(sock: sockit_socket, timeout_ms: c_int) -> c_int {
     set_option(sock, |sock| {
@@ -41,6 +43,7 @@ pub extern "C" fn sockit_set_read_timeout(sock: sockit_socket, timeout_ms: c_int
 
 /// Limits how long a send may block: it then fails with SOCKIT_ETIMEDOUT.
 /// timeout_ms is in milliseconds; SOCKIT_FOREVER removes the limit; 0 is SOCKIT_EINVAL.
+/// Returns SOCKIT_OK or an error code. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_set_write_timeout(sock: sockit_socket, timeout_ms: c_int) -> c_int {
     set_option(sock, |sock| {
@@ -50,13 +53,15 @@ pub extern "C" fn sockit_set_write_timeout(sock: sockit_socket, timeout_ms: c_in
 
 /// SO_REUSEADDR: lets a socket bind an address that connections of an earlier socket still
 /// occupy. Takes effect at the next bind. (sockit_tcp_listen() sets it on Unix already.)
+/// Returns SOCKIT_OK or an error code. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_set_reuseaddr(sock: sockit_socket, on: c_int) -> c_int {
     set_option(sock, |sock| options::set_reuse_address(sock, on != 0))
 }
 
 /// TCP_NODELAY: sends small writes at once instead of waiting to coalesce them (Nagle's
-/// algorithm). For request/response protocols with small messages.
+/// algorithm). For request/response protocols with small messages. Returns SOCKIT_OK, or
+/// SOCKIT_EOPNOTSUPP on a socket that is not TCP. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_set_nodelay(sock: sockit_socket, on: c_int) -> c_int {
     set_option(sock, |sock| options::set_nodelay(sock, on != 0))
@@ -64,7 +69,7 @@ pub extern "C" fn sockit_set_nodelay(sock: sockit_socket, on: c_int) -> c_int {
 
 /// Writes the address the socket is bound to into *out: after binding port 0, its port is
 /// the one the system chose. Fails with SOCKIT_EAFNOSUPPORT for a socket that is not IPv4 or
-/// IPv6, SOCKIT_EINVAL for a NULL out.
+/// IPv6, SOCKIT_EINVAL for a NULL out. Does not block.
 ///
 /// # Safety
 ///
@@ -81,7 +86,7 @@ pub unsafe extern "C" fn sockit_local_addr(sock: sockit_socket, out: *mut sockit
 
 /// Writes the address of the connected peer into *out. Fails with SOCKIT_ENOTCONN if the
 /// socket is not connected, SOCKIT_EAFNOSUPPORT for a socket that is not IPv4 or IPv6,
-/// SOCKIT_EINVAL for a NULL out.
+/// SOCKIT_EINVAL for a NULL out. Does not block.
 ///
 /// # Safety
 ///

@@ -1,6 +1,6 @@
 //! Header section: the socket handle and the constants shared by the socket functions.
 //!
-//! The two `cfg`s here are the header's own platform split: cbindgen turns them into
+//! The `cfg(windows)` pairs here are the header's own platform split: cbindgen turns them into
 //! `#if defined(_WIN32)`, and the types are checked against the platform seam below.
 
 use std::ffi::c_int;

@@ -14,6 +14,8 @@ use crate::ffi::last_error;
 use crate::ffi::socket::sockit_socket;
 use crate::platform;
 
+// The cfgs are never set: cbindgen turns them into the header's `#if !defined(SOCKIT_OWN_DIE)`
+// and `SOCKIT_OWN_HANDLECLIENT` opt-outs.
 #[allow(non_snake_case)]
 unsafe extern "C" {
     /// The tutorial's Die(), for ported programs: what sockit_die() does. A program that

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::error::{Error, Result};
-use crate::net::addr::{Family, unspecified};
+use crate::net::addr::{Family, normalize, unspecified};
 use crate::net::resolve::{first_that_works, resolve};
 use crate::platform;
 
@@ -72,8 +72,10 @@ fn bind_dual_stack(ty: Type, port: u16) -> Result<Socket> {
 }
 
 /// Binds exactly `addr`. An IPv6 address binds IPv6 only, the same on every system (their
-/// defaults differ); dual-stack is what [`Bind::Any`] is for.
+/// defaults differ); dual-stack is what [`Bind::Any`] is for. An IPv4-mapped address binds
+/// the IPv4 address it stands for.
 fn bind_exactly(ty: Type, addr: SocketAddr) -> Result<Socket> {
+    let addr = normalize(addr);
     let socket = new_socket(addr.is_ipv6(), ty)?;
     if addr.is_ipv6() {
         socket.set_only_v6(true)?;

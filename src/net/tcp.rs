@@ -6,7 +6,7 @@ use std::time::Duration;
 use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::{Family, from_sock_addr};
+use crate::net::addr::{Family, from_sock_addr, normalize};
 use crate::net::io::{retry_interrupted, socket_error};
 use crate::net::resolve::{first_that_works, resolve};
 use crate::net::socket::{Bind, bound_socket, new_socket};
@@ -21,8 +21,10 @@ pub fn connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<Socke
     })
 }
 
-/// Connects to one address. The socket is returned in blocking mode.
+/// Connects to one address. The socket is returned in blocking mode. An IPv4-mapped IPv6
+/// address is connected to over IPv4, which works whatever the system's IPv6 defaults.
 pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>) -> Result<Socket> {
+    let addr = normalize(addr);
     let socket = new_socket(addr.is_ipv6(), Type::STREAM)?;
     // The connection is made non-blocking and waited for with poll, even with no timeout of
     // our own: a blocking connect interrupted by a signal cannot simply be restarted.

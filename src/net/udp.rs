@@ -7,7 +7,7 @@ use std::os::raw::c_int;
 use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::{Family, from_sock_addr, to_ipv6_mapped};
+use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
 use crate::net::io::{as_uninit, retry_interrupted, socket_error};
 use crate::net::socket::{Bind, bound_socket, new_socket};
 use crate::platform;
@@ -37,9 +37,11 @@ pub fn bind(bind: Bind<'_>, port: u16) -> Result<Socket> {
     bound_socket(Type::DGRAM, bind, port)
 }
 
-/// Sends one datagram to `to`. An IPv4 destination works through an IPv6 dual-stack socket.
+/// Sends one datagram to `to`. An IPv4 destination works through an IPv6 dual-stack socket,
+/// and an IPv4-mapped one through an IPv4 socket.
 pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
     platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    let to = normalize(to);
     let send = |to: SocketAddr| {
         retry_interrupted(|| socket.send_to_with_flags(buf, &to.into(), platform::SEND_FLAGS))
             .map_err(|e| socket_error(socket, e))
@@ -104,7 +106,10 @@ pub(crate) fn receive(
     let (len, recv_flags, from) =
         retry_interrupted(|| socket.recv_from_vectored_with_flags(&mut slices, flags))
             .map_err(|e| socket_error(socket, e))?;
-    let from = from_sock_addr(&from).ok_or(ErrorCode::AddressFamilyNotSupported)?;
+    // A stream socket has no sender address of its own: its peer sent the bytes.
+    let from = from_sock_addr(&from)
+        .or_else(|| socket.peer_addr().ok().as_ref().and_then(from_sock_addr))
+        .ok_or(ErrorCode::AddressFamilyNotSupported)?;
     Ok(Datagram {
         len,
         from,
