@@ -82,6 +82,7 @@ fn version_constants_and_function_agree_with_cargo_toml() {
     for (name, value) in version {
         assert_eq!(defines.get(name).map(String::as_str), Some(value), "{name}");
     }
+    // SAFETY: sockit_version returns a static NUL-terminated string.
     let reported = unsafe { std::ffi::CStr::from_ptr(sockit::ffi::error::sockit_version()) };
     assert_eq!(reported.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }

@@ -106,17 +106,23 @@ pub(crate) unsafe fn read_addr(addr: *const sockit_addr) -> Result<SocketAddr> {
     unsafe { read_in(addr) }?.to_socket_addr()
 }
 
-/// Writes `text` and a NUL into the caller's buffer; `SOCKIT_ERANGE` (nothing written) if it
-/// does not fit. Returns the length without the NUL.
-fn write_text(buf: &mut [MaybeUninit<u8>], text: &str) -> Result<c_int> {
-    let bytes = text.as_bytes();
+/// Copies `bytes` to the start of the caller's buffer; `SOCKIT_ERANGE` (nothing written) if
+/// they do not fit. Returns how many bytes were written.
+fn write_bytes(buf: &mut [MaybeUninit<u8>], bytes: &[u8]) -> Result<c_int> {
     let dest = buf
-        .get_mut(..=bytes.len())
+        .get_mut(..bytes.len())
         .ok_or(ErrorCode::BufferTooSmall)?;
-    for (slot, &byte) in dest.iter_mut().zip(bytes.iter().chain(&[0])) {
+    for (slot, &byte) in dest.iter_mut().zip(bytes) {
         slot.write(byte);
     }
     c_int::try_from(bytes.len()).map_err(|_| ErrorCode::BufferTooSmall.into())
+}
+
+/// Writes `text` and a NUL into the caller's buffer; `SOCKIT_ERANGE` (nothing written) if it
+/// does not fit. Returns the length without the NUL.
+fn write_text(buf: &mut [MaybeUninit<u8>], text: &str) -> Result<c_int> {
+    let with_nul = [text.as_bytes(), &[0]].concat();
+    write_bytes(buf, &with_nul).map(|written| written - 1)
 }
 
 /// Formats the caller's address into the caller's buffer.
@@ -241,14 +247,10 @@ pub unsafe extern "C" fn sockit_addr_to_sockaddr(
         // SAFETY: the C caller's promises, as documented above.
         let (addr, out) = unsafe { (read_addr(addr)?, output_bytes(out.cast(), len)?) };
         let raw = SockAddr::from(addr);
-        let size = raw.len() as usize;
-        let dest = out.get_mut(..size).ok_or(ErrorCode::BufferTooSmall)?;
-        // SAFETY: `as_ptr` points to the address's `size` initialized bytes.
-        let bytes = unsafe { std::slice::from_raw_parts(raw.as_ptr().cast::<u8>(), size) };
-        for (slot, &byte) in dest.iter_mut().zip(bytes) {
-            slot.write(byte);
-        }
-        c_int::try_from(size).map_err(|_| ErrorCode::BufferTooSmall.into())
+        // SAFETY: `as_ptr` points to the address's `len` initialized bytes.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(raw.as_ptr().cast::<u8>(), raw.len() as usize) };
+        write_bytes(out, bytes)
     })
 }
 

@@ -154,16 +154,18 @@ pub(crate) fn set_last_os_error(errno: i32) {
     }
 }
 
+/// Where the calling thread's errno lives; each C library names the function differently.
 fn errno_location() -> Option<*mut c_int> {
-    // SAFETY (all branches): these functions only return the address of errno.
     #[cfg(any(
         target_os = "linux",
         target_os = "emscripten",
         target_os = "hurd",
         target_os = "dragonfly"
     ))]
+    // SAFETY: the function only returns the address of the calling thread's errno.
     return Some(unsafe { libc::__errno_location() });
     #[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
+    // SAFETY: the function only returns the address of the calling thread's errno.
     return Some(unsafe { libc::__error() });
     #[cfg(any(
         target_os = "android",
@@ -171,8 +173,10 @@ fn errno_location() -> Option<*mut c_int> {
         target_os = "openbsd",
         target_os = "cygwin"
     ))]
+    // SAFETY: the function only returns the address of the calling thread's errno.
     return Some(unsafe { libc::__errno() });
     #[cfg(any(target_os = "solaris", target_os = "illumos"))]
+    // SAFETY: the function only returns the address of the calling thread's errno.
     return Some(unsafe { libc::___errno() });
     #[allow(unreachable_code)]
     None
