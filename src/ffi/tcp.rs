@@ -89,7 +89,7 @@ pub unsafe extern "C" fn sockit_tcp_listen(
         // SAFETY: the C caller's promises, as documented above.
         let (host, out) = unsafe { (boundary::optional_text(host)?, Out::new(out)?) };
         let (port, backlog) = (boundary::port(port)?, boundary::backlog(backlog)?);
-        let socket = tcp::listen(Bind::host_or_any(host), port, backlog)?;
+        let socket = tcp::listen(Bind::host_or_any(host, port), backlog)?;
         out.write(platform::into_raw(socket));
         Ok(())
     })
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn sockit_tcp_listen_addr(
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (addr, out) = unsafe { (read_addr(addr)?, Out::new(out)?) };
-        let socket = tcp::listen(Bind::Addr(addr), addr.port(), boundary::backlog(backlog)?)?;
+        let socket = tcp::listen(Bind::Addr(addr), boundary::backlog(backlog)?)?;
         out.write(platform::into_raw(socket));
         Ok(())
     })

@@ -56,7 +56,7 @@ pub unsafe extern "C" fn sockit_udp_bind(
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (host, out) = unsafe { (boundary::optional_text(host)?, Out::new(out)?) };
-        let socket = udp::bind(Bind::host_or_any(host), boundary::port(port)?)?;
+        let socket = udp::bind(Bind::host_or_any(host, boundary::port(port)?))?;
         out.write(platform::into_raw(socket));
         Ok(())
     })
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn sockit_udp_bind_addr(
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (addr, out) = unsafe { (read_addr(addr)?, Out::new(out)?) };
-        let socket = udp::bind(Bind::Addr(addr), addr.port())?;
+        let socket = udp::bind(Bind::Addr(addr))?;
         out.write(platform::into_raw(socket));
         Ok(())
     })

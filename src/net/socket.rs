@@ -10,23 +10,23 @@ use crate::net::addr::{Family, normalize, unspecified};
 use crate::net::resolve::{first_that_works, resolve};
 use crate::platform;
 
-/// Where a server socket binds.
+/// Where a server socket binds. A port of 0 lets the system pick one.
 #[derive(Clone, Copy, Debug)]
 pub enum Bind<'a> {
     /// Every address of the machine, IPv4 and IPv6 (dual-stack where the system has it).
-    Any,
-    /// The addresses of a host name or literal, tried in turn.
-    Host(&'a str),
+    Any(u16),
+    /// The addresses of a host name or literal, tried in turn, with a port.
+    Host(&'a str, u16),
     /// Exactly this address.
     Addr(SocketAddr),
 }
 
 impl<'a> Bind<'a> {
     /// A host to bind, where no host (or an empty one) means every address, as in the C API.
-    pub fn host_or_any(host: Option<&'a str>) -> Bind<'a> {
+    pub fn host_or_any(host: Option<&'a str>, port: u16) -> Bind<'a> {
         match host {
-            None | Some("") => Bind::Any,
-            Some(host) => Bind::Host(host),
+            None | Some("") => Bind::Any(port),
+            Some(host) => Bind::Host(host, port),
         }
     }
 }
@@ -43,12 +43,12 @@ pub(crate) fn new_socket(ipv6: bool, ty: Type) -> Result<Socket> {
     Socket::new(domain, ty, Some(protocol)).map_err(Error::from)
 }
 
-/// A socket of type `ty` bound where `bind` says, with `port` (0: the system picks one).
-pub(crate) fn bound_socket(ty: Type, bind: Bind<'_>, port: u16) -> Result<Socket> {
+/// A socket of type `ty` bound where `bind` says.
+pub(crate) fn bound_socket(ty: Type, bind: Bind<'_>) -> Result<Socket> {
     match bind {
-        Bind::Any => bind_dual_stack(ty, port),
+        Bind::Any(port) => bind_dual_stack(ty, port),
         Bind::Addr(addr) => bind_exactly(ty, addr),
-        Bind::Host(host) => first_that_works(resolve(host, port, Family::Any)?, |addr| {
+        Bind::Host(host, port) => first_that_works(resolve(host, port, Family::Any)?, |addr| {
             bind_exactly(ty, addr)
         }),
     }

@@ -34,11 +34,11 @@ pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>) -> Result<Socke
     Ok(socket)
 }
 
-/// A listening socket on `bind` and `port` (0: the system picks one; ask the socket's local
-/// address for it). `backlog` is the queue of pending connections; 0 asks for the system's
+/// A listening socket where `bind` says (for port 0, ask the socket's local address which
+/// port it got). `backlog` is the queue of pending connections; 0 asks for the system's
 /// maximum. On Unix the address is reusable at once after a restart.
-pub fn listen(bind: Bind<'_>, port: u16, backlog: i32) -> Result<Socket> {
-    let socket = bound_socket(Type::STREAM, bind, port)?;
+pub fn listen(bind: Bind<'_>, backlog: i32) -> Result<Socket> {
+    let socket = bound_socket(Type::STREAM, bind)?;
     let backlog = if backlog == 0 { i32::MAX } else { backlog };
     socket.listen(backlog)?;
     Ok(socket)

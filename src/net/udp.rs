@@ -32,9 +32,9 @@ pub fn socket(family: Family) -> Result<Socket> {
     }
 }
 
-/// A UDP socket bound where `bind` says, with `port` (0: the system picks one).
-pub fn bind(bind: Bind<'_>, port: u16) -> Result<Socket> {
-    bound_socket(Type::DGRAM, bind, port)
+/// A UDP socket bound where `bind` says.
+pub fn bind(bind: Bind<'_>) -> Result<Socket> {
+    bound_socket(Type::DGRAM, bind)
 }
 
 /// Sends one datagram to `to`. An IPv4 destination works through an IPv6 dual-stack socket,
