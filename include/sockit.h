@@ -201,6 +201,11 @@ struct sockaddr;
 #define SOCKIT_EINPROGRESS -115
 
 /**
+ * The operation was cancelled before it could happen (a timer whose server stopped).
+ */
+#define SOCKIT_ECANCELED -125
+
+/**
  * The name server did not answer in time; trying again later may work.
  */
 #define SOCKIT_EAI_AGAIN -3001
@@ -277,6 +282,54 @@ struct sockaddr;
 #define SOCKIT_SHUT_RDWR 2
 
 /**
+ * sockit_server_new(): a TCP server (connections).
+ */
+#define SOCKIT_TCP 1
+
+/**
+ * sockit_server_new(): a UDP server (datagrams).
+ */
+#define SOCKIT_UDP 2
+
+/**
+ * One request at a time, in arrival order, on a worker thread (the tutorials' servers).
+ */
+#define SOCKIT_ITERATIVE 1
+
+/**
+ * Each request on a worker thread, at most sockit_server_set_max_workers() at once (1024
+ * unless set); more wait in the listen queue or the socket's buffer. Threads are reused.
+ */
+#define SOCKIT_THREADED 2
+
+/**
+ * Each request in a child process (fork), at most sockit_server_set_max_workers() at once.
+ * Children are always reaped. Unix only: elsewhere sockit_server_new() fails with
+ * SOCKIT_EOPNOTSUPP.
+ */
+#define SOCKIT_FORKING 3
+
+/**
+ * One thread (the one in sockit_server_run()) serves every connection through the system's
+ * readiness API (epoll, kqueue, Windows' AFD); no limit but the descriptor limit. Handlers
+ * must not block: TCP needs stream callbacks (sockit_server_set_stream_handler()), whose
+ * writes are queued; slow work is scheduled with sockit_server_timer().
+ */
+#define SOCKIT_EVENT_LOOP 4
+
+/**
+ * A TCP connection of a server, as its stream callbacks see it. Valid only during the
+ * callback it is given to.
+ */
+typedef struct sockit_conn sockit_conn;
+
+/**
+ * A server: its socket, handler, mode and workers. Opaque; create it with
+ * sockit_server_new() and release it with sockit_server_free().
+ */
+typedef struct sockit_server sockit_server;
+
+/**
  * An IPv4 or IPv6 socket address (IP, port, and for IPv6 the scope and flow label), the same
  * on every platform. A plain struct: copy it, compare it with sockit_addr_equal(), keep it
  * as long as you like. Functions that return one always fill every field (unused ones 0).
@@ -328,6 +381,44 @@ typedef size_t sockit_socket;
  */
 typedef int (*sockit_client_fn)(const struct sockit_addr *peer, void *user);
 
+/**
+ * Serves one TCP connection in blocking style (iterative, threaded and forking modes): sock
+ * is the connected socket in blocking mode, peer the client's address (family 0 if it is
+ * not an IP address; valid during the call), user the pointer given with the handler.
+ * Return when done with the client. The server closes sock afterwards: do not close it.
+ */
+typedef void (*sockit_tcp_handler_fn)(sockit_socket sock, const struct sockit_addr *peer, void *user);
+
+/**
+ * Told that a connection opened (on_open) or is closing (on_close; writing is no longer
+ * possible, and it is the last call for conn).
+ */
+typedef void (*sockit_conn_fn)(struct sockit_conn *conn, void *user);
+
+/**
+ * Given the bytes that arrived on conn: data and len are valid during the call. len 0 (data
+ * NULL) means the peer has finished sending: what you write now is still delivered, then
+ * the connection closes.
+ */
+typedef void (*sockit_data_fn)(struct sockit_conn *conn, const void *data, size_t len, void *user);
+
+/**
+ * Serves one UDP datagram: msg and len are the message (valid during the call; len may be
+ * 0), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
+ * Do not close sock.
+ */
+typedef void (*sockit_udp_handler_fn)(sockit_socket sock,
+                                      const void *msg,
+                                      size_t len,
+                                      const struct sockit_addr *peer,
+                                      void *user);
+
+/**
+ * Called once per timer: status SOCKIT_OK when its time came, SOCKIT_ECANCELED when the
+ * server ended (or was freed) first. arg is the pointer given with the timer.
+ */
+typedef void (*sockit_timer_fn)(int status, void *arg);
+
 #if !defined(_WIN32)
 /**
  * The value that is never a valid socket (-1 on Unix, INVALID_SOCKET on Windows).
@@ -341,6 +432,8 @@ typedef int (*sockit_client_fn)(const struct sockit_addr *peer, void *user);
  */
 #define SOCKIT_INVALID_SOCKET (sockit_socket)~0
 #endif
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -947,6 +1040,294 @@ int sockit_echo_tcp_server(sockit_socket listener, sockit_client_fn on_client, v
  * `on_client` is NULL or a function as sockit_client_fn describes; `user` is passed to it.
  */
 int sockit_echo_udp_server(sockit_socket sock, sockit_client_fn on_client, void *user);
+
+/**
+ * The mode named on a command line: "iterative", "threaded", "forking" or "event-loop".
+ * Returns SOCKIT_ITERATIVE, SOCKIT_THREADED, SOCKIT_FORKING or SOCKIT_EVENT_LOOP, or
+ * SOCKIT_EINVAL for NULL or any other name. Does not block.
+ *
+ * # Safety
+ *
+ * `name` is NULL or a NUL-terminated string.
+ */
+int sockit_server_mode(const char *name);
+
+/**
+ * Creates a server: binds (and for TCP listens, with the system's largest queue) on host
+ * and port right away, so that the port can be asked for before the run. host NULL or ""
+ * means every address, IPv4 and IPv6; port 0 lets the system pick one (see
+ * sockit_server_port()). protocol is SOCKIT_TCP or SOCKIT_UDP; mode one of SOCKIT_ITERATIVE,
+ * SOCKIT_THREADED, SOCKIT_FORKING, SOCKIT_EVENT_LOOP.
+ *
+ * On success writes the server to *out (the caller owns it: sockit_server_free()) and
+ * returns SOCKIT_OK. Fails with SOCKIT_EINVAL (bad protocol, mode or port, NULL out),
+ * SOCKIT_EOPNOTSUPP (forking where there is no fork), SOCKIT_EADDRINUSE, SOCKIT_EACCES, or a
+ * resolver error for host. Does not block, except to resolve a host name.
+ *
+ * # Safety
+ *
+ * `host` is NULL or a NUL-terminated string; `out` is NULL or points to a sockit_server *.
+ */
+int sockit_server_new(int protocol,
+                      const char *host,
+                      int port,
+                      int mode,
+                      struct sockit_server **out);
+
+/**
+ * Releases the server: closes its socket and tells pending timers SOCKIT_ECANCELED. NULL is
+ * allowed. Call it only when no thread is in sockit_server_run() or any other call on this
+ * server. Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a server from sockit_server_new(), not yet freed and not in use.
+ */
+void sockit_server_free(struct sockit_server *server);
+
+/**
+ * The port the server is bound to (the one the system picked, for port 0): 1 to 65535, or
+ * SOCKIT_EINVAL for NULL. Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server from sockit_server_new().
+ */
+int sockit_server_port(const struct sockit_server *server);
+
+/**
+ * Writes the address the server is bound to into *out (for every address: [::] or
+ * 0.0.0.0). Fails with SOCKIT_EINVAL for NULL arguments. Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server; `out` is NULL or points to a sockit_addr.
+ */
+int sockit_server_addr(const struct sockit_server *server, struct sockit_addr *out);
+
+/**
+ * Serves each TCP connection with handler, in blocking style: it gets the connected socket
+ * and returns when done with the client; the server then closes the socket. For
+ * SOCKIT_ITERATIVE, SOCKIT_THREADED and SOCKIT_FORKING (in threaded mode the handler runs on
+ * several threads at once: user must be safe to share; in forking mode it runs in a child
+ * process, whose changes the parent does not see).
+ *
+ * Fails with SOCKIT_EINVAL (NULL server or handler, a UDP server, the event-loop mode) or
+ * SOCKIT_EALREADY (the server has started running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server; `handler` is NULL or a function as
+ * sockit_tcp_handler_fn describes; `user` is passed to it.
+ */
+int sockit_server_set_tcp_handler(struct sockit_server *server,
+                                  sockit_tcp_handler_fn handler,
+                                  void *user);
+
+/**
+ * Serves TCP connections with callbacks, in every mode: on_open (may be NULL) when a
+ * connection is accepted, on_data with each chunk of bytes that arrives (required; len 0
+ * at end of stream), on_close (may be NULL) once when it ends. They write with
+ * sockit_conn_write() and close with sockit_conn_close(). In the event loop they all run on
+ * the run thread and must not block; in threaded mode different connections' callbacks run
+ * on different threads at once; in forking mode each connection's run in its own child.
+ *
+ * Fails with SOCKIT_EINVAL (NULL server or on_data, a UDP server) or SOCKIT_EALREADY (the
+ * server has started running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server; the callbacks are NULL or functions as
+ * sockit_conn_fn and sockit_data_fn describe; `user` is passed to them.
+ */
+int sockit_server_set_stream_handler(struct sockit_server *server,
+                                     sockit_conn_fn on_open,
+                                     sockit_data_fn on_data,
+                                     sockit_conn_fn on_close,
+                                     void *user);
+
+/**
+ * Serves each UDP datagram with handler, in every mode (event loop: on the run thread, must
+ * not block; threaded: on several threads at once; forking: in a child process).
+ *
+ * Fails with SOCKIT_EINVAL (NULL server or handler, a TCP server) or SOCKIT_EALREADY (the
+ * server has started running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server; `handler` is NULL or a function as
+ * sockit_udp_handler_fn describes; `user` is passed to it.
+ */
+int sockit_server_set_udp_handler(struct sockit_server *server,
+                                  sockit_udp_handler_fn handler,
+                                  void *user);
+
+/**
+ * Makes the server an echo server, TCP or UDP, in any mode: every byte (or datagram) goes
+ * back to its sender. Fails with SOCKIT_EINVAL (NULL) or SOCKIT_EALREADY (the server has
+ * started running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server.
+ */
+int sockit_server_set_echo(struct sockit_server *server);
+
+/**
+ * At most max_workers requests are served at once in threaded and forking modes (default
+ * 1024); more wait in the listen queue or the socket's receive buffer. Fails with
+ * SOCKIT_EINVAL (NULL, max_workers < 1) or SOCKIT_EALREADY (running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server.
+ */
+int sockit_server_set_max_workers(struct sockit_server *server, int max_workers);
+
+/**
+ * After sockit_server_stop(), requests in flight get grace_ms milliseconds to finish
+ * (default 5000; 0: none). Then TCP connections still served are shut down (their handlers'
+ * reads see end of stream and writes fail), child processes get SIGTERM and a second later
+ * SIGKILL, event-loop connections are closed and pending timers cancelled. Fails with
+ * SOCKIT_EINVAL (NULL, negative) or SOCKIT_EALREADY (running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server.
+ */
+int sockit_server_set_grace(struct sockit_server *server, int grace_ms);
+
+/**
+ * Closes a TCP connection that has sent nothing for idle_ms milliseconds (SOCKIT_FOREVER,
+ * the default: never). In blocking modes this is the connection's read timeout: the
+ * handler's receive fails with SOCKIT_ETIMEDOUT. Fails with SOCKIT_EINVAL (NULL, 0) or
+ * SOCKIT_EALREADY (running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server.
+ */
+int sockit_server_set_idle_timeout(struct sockit_server *server, int idle_ms);
+
+/**
+ * Calls callback(SOCKIT_OK, arg) once, delay_ms milliseconds from now (0: as soon as
+ * possible), on the thread that runs the server, in any mode; the event loop's way to do
+ * slow work without blocking. If the server ends (or is freed) first, callback is called
+ * with SOCKIT_ECANCELED instead, so arg can always be released there. May be called before
+ * sockit_server_run(), from the server's callbacks, and from any thread (not from a signal
+ * handler).
+ *
+ * Fails with SOCKIT_EINVAL (NULL server or callback, negative delay) or SOCKIT_ECANCELED
+ * (the server has finished running); callback is then never called. Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server; `callback` is NULL or a function as sockit_timer_fn
+ * describes; `arg` is passed to it.
+ */
+int sockit_server_timer(struct sockit_server *server,
+                        int delay_ms,
+                        sockit_timer_fn callback,
+                        void *arg);
+
+/**
+ * Runs the server: serves requests until sockit_server_stop(). A server runs once.
+ *
+ * Returns SOCKIT_OK after a stop, once the requests in flight have finished (or the grace
+ * period is over and they were cut off, see sockit_server_set_grace()); the socket is then
+ * closed. Fails with SOCKIT_EINVAL (NULL, or no handler set), SOCKIT_EALREADY (running or
+ * ran already), or the error that made the socket unusable.
+ *
+ * Blocks for as long as the server runs.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server, not freed while this call runs.
+ */
+int sockit_server_run(struct sockit_server *server);
+
+/**
+ * Asks the server to stop: it takes no more requests, and sockit_server_run() returns once
+ * those in flight are done. Safe from any thread and from a signal handler (SIGINT,
+ * SIGTERM): it sets a flag and writes to the server's wake-up descriptor, and leaves errno
+ * as it was. A stop before the run makes the run return at once. Returns SOCKIT_OK, or
+ * SOCKIT_EINVAL for NULL (and then does not touch sockit_last_error()). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server, not freed while this call runs.
+ */
+int sockit_server_stop(const struct sockit_server *server);
+
+/**
+ * Sends all len bytes of data to the connection's peer. In the event loop the bytes are
+ * queued and sent as the peer takes them, so the call never blocks; while more than 1 MiB
+ * is queued the server stops reading from this connection, so a peer that does not read
+ * cannot make it buffer without limit. In the other modes the bytes are sent before the call
+ * returns (blocking, like sockit_send_all()).
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
+ * SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
+ * SOCKIT_ENOMEM, or SOCKIT_EINVAL (NULL conn, NULL data with len > 0).
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback; `data` is NULL or readable
+ * for `len` bytes.
+ */
+int sockit_conn_write(struct sockit_conn *conn, const void *data, size_t len);
+
+/**
+ * Closes the connection once everything written has been sent; no more callbacks but
+ * on_close follow. Returns SOCKIT_OK, or SOCKIT_EINVAL for NULL. Does not block.
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback.
+ */
+int sockit_conn_close(struct sockit_conn *conn);
+
+/**
+ * Writes the peer's address into *out (family 0 if it is not an IP address). Fails with
+ * SOCKIT_EINVAL for NULL arguments. Does not block.
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback; `out` is NULL or points to a
+ * sockit_addr.
+ */
+int sockit_conn_peer(struct sockit_conn *conn, struct sockit_addr *out);
+
+/**
+ * The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
+ * write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback.
+ */
+sockit_socket sockit_conn_socket(struct sockit_conn *conn);
+
+/**
+ * Attaches a pointer of the program's own to the connection (per-connection state: set it
+ * in on_open, release it in on_close). sockit never looks at it. Returns SOCKIT_OK, or
+ * SOCKIT_EINVAL for NULL conn. Does not block.
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback.
+ */
+int sockit_conn_set_context(struct sockit_conn *conn, void *context);
+
+/**
+ * The pointer attached with sockit_conn_set_context(), or NULL (also for NULL conn). Does
+ * not block.
+ *
+ * # Safety
+ *
+ * `conn` is NULL or the handle given to the running callback.
+ */
+void *sockit_conn_context(struct sockit_conn *conn);
 
 #ifdef __cplusplus
 }  // extern "C"

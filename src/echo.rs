@@ -1,5 +1,5 @@
-//! The tutorials' echo routines: the server's `HandleClient`, the clients' exchanges, and the
-//! iterative TCP and UDP echo server loops.
+//! The tutorials' echo routines: the server's `HandleClient`, the clients' exchanges, the
+//! iterative TCP and UDP echo server loops, and the echo handlers of the server framework.
 //!
 //! They keep what the tutorial programs do for their users and drop what made them fragile:
 //! one client's error ends that client only, a lost UDP reply times out instead of hanging,
@@ -18,6 +18,7 @@ use crate::net::addr::same_endpoint;
 use crate::net::wait::wait_readable;
 use crate::net::{io, tcp, udp};
 use crate::platform;
+use crate::server::{Connection, Handler, Protocol, StreamHandler};
 
 /// Enough for any UDP datagram (65,507 bytes of payload over IPv4, 65,527 over IPv6).
 const MAX_DATAGRAM: usize = 65_536;
@@ -138,32 +139,41 @@ pub fn udp_server(
     }
 }
 
+/// The server framework's echo handler for `protocol`: every byte or datagram goes back to
+/// its sender, in every mode.
+pub fn echo_handler(protocol: Protocol) -> Handler {
+    match protocol {
+        Protocol::Tcp => Handler::Stream(std::sync::Arc::new(EchoStream)),
+        Protocol::Udp => {
+            Handler::Datagram(std::sync::Arc::new(|socket: &Socket, data: &[u8], peer| {
+                // A datagram that cannot be echoed is lost, as UDP may lose any.
+                let _ = udp::send_to(socket, data, peer);
+            }))
+        }
+    }
+}
+
+/// Echo as stream callbacks.
+struct EchoStream;
+
+impl StreamHandler for EchoStream {
+    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+        // A failed write ends the connection; there is no one to tell.
+        let _ = conn.write(data);
+    }
+}
+
 /// What a server loop does after a failed accept or receive: gives up on errors that will
 /// not go away, waits for readiness on a non-blocking socket, backs off when out of
 /// descriptors or memory, and otherwise (a peer's error, a socket timeout) goes on at once.
 fn wait_after_failure(socket: &Socket, err: Error) -> Result<()> {
     match err.code() {
-        _ if makes_socket_unusable(&err) => Err(err),
+        code if code.makes_socket_unusable() => Err(err),
         ErrorCode::WouldBlock => wait_readable(socket, None).map(drop),
-        ErrorCode::TooManyFiles
-        | ErrorCode::TooManyFilesInSystem
-        | ErrorCode::OutOfMemory
-        | ErrorCode::NoBufferSpace => {
+        code if code.is_exhaustion() => {
             thread::sleep(EXHAUSTION_BACKOFF);
             Ok(())
         }
         _ => Ok(()),
     }
-}
-
-/// Errors that say the socket itself cannot serve: closed, not a socket, wrong kind.
-fn makes_socket_unusable(err: &Error) -> bool {
-    matches!(
-        err.code(),
-        ErrorCode::BadHandle
-            | ErrorCode::NotASocket
-            | ErrorCode::InvalidArgument
-            | ErrorCode::NotSupported
-            | ErrorCode::Internal
-    )
 }

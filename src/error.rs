@@ -105,6 +105,8 @@ error_codes! {
     Already = -114, c"SOCKIT_EALREADY", c"Operation already in progress";
     /// A connection on a non-blocking socket is in progress.
     InProgress = -115, c"SOCKIT_EINPROGRESS", c"Operation now in progress";
+    /// The operation was cancelled before it could happen (a timer whose server stopped).
+    Cancelled = -125, c"SOCKIT_ECANCELED", c"Operation canceled";
     /// The name server did not answer in time; trying again later may work.
     NameTryAgain = -3001, c"SOCKIT_EAI_AGAIN", c"Temporary failure in name resolution";
     /// The name server failed for good.
@@ -122,6 +124,31 @@ error_codes! {
 }
 
 impl ErrorCode {
+    /// Out of descriptors, memory or socket buffers: a server pauses and tries again rather
+    /// than give up, as the shortage passes when clients leave.
+    pub fn is_exhaustion(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::TooManyFiles
+                | ErrorCode::TooManyFilesInSystem
+                | ErrorCode::OutOfMemory
+                | ErrorCode::NoBufferSpace
+        )
+    }
+
+    /// The socket itself cannot serve (closed, not a socket, the wrong kind, or a bug in
+    /// sockit): a server loop on it ends with this error.
+    pub fn makes_socket_unusable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::BadHandle
+                | ErrorCode::NotASocket
+                | ErrorCode::InvalidArgument
+                | ErrorCode::NotSupported
+                | ErrorCode::Internal
+        )
+    }
+
     /// The negative value the C API returns.
     pub const fn value(self) -> i32 {
         self as i32

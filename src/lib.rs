@@ -5,7 +5,7 @@
 //!
 //! - [`ffi`] is the C boundary: the exported functions, their argument checks, the panic guard
 //!   and the thread's last error. Nothing else in the crate knows about C.
-//! - [`net`], [`echo`] and [`error`] are the core: ordinary safe Rust on top of `socket2`,
+//! - [`net`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust on top of `socket2`,
 //!   usable from Rust through the rlib.
 //! - `platform` is the one seam where operating systems differ beyond what `socket2` hides.
 
@@ -13,6 +13,7 @@ pub mod echo;
 pub mod error;
 pub mod ffi;
 pub mod net;
+pub mod server;
 mod platform;
 
 pub use error::{Error, ErrorCode, Result};

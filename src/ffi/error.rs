@@ -72,6 +72,8 @@ pub const SOCKIT_EHOSTUNREACH: c_int = -113;
 pub const SOCKIT_EALREADY: c_int = -114;
 /// A connection on a non-blocking socket is in progress.
 pub const SOCKIT_EINPROGRESS: c_int = -115;
+/// The operation was cancelled before it could happen (a timer whose server stopped).
+pub const SOCKIT_ECANCELED: c_int = -125;
 /// The name server did not answer in time; trying again later may work.
 pub const SOCKIT_EAI_AGAIN: c_int = -3001;
 /// The name server failed for good.

@@ -24,3 +24,6 @@ pub mod io;
 pub mod options;
 pub mod tutorial;
 pub mod echo;
+pub mod server_handlers;
+pub mod server;
+pub mod connection;

@@ -104,8 +104,16 @@ pub(crate) fn receive(
     }
     let mut slices = [MaybeUninitSlice::new(buf)];
     let (len, recv_flags, from) =
-        retry_interrupted(|| socket.recv_from_vectored_with_flags(&mut slices, flags))
-            .map_err(|e| socket_error(socket, e))?;
+        retry_interrupted(|| socket.recv_from_vectored_with_flags(&mut slices, flags)).map_err(
+            |e| {
+                // With MSG_DONTWAIT, EAGAIN is would-block even on a socket with a timeout.
+                if flags & platform::RECV_NOW_FLAGS != 0 {
+                    Error::from(e)
+                } else {
+                    socket_error(socket, e)
+                }
+            },
+        )?;
     // A stream socket has no sender address of its own: its peer sent the bytes.
     let from = from_sock_addr(&from)
         .or_else(|| socket.peer_addr().ok().as_ref().and_then(from_sock_addr))

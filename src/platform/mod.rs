@@ -11,7 +11,9 @@
 //! - `would_block_means_timeout`: telling a socket timeout from a would-block;
 //! - `poll_readable`: waiting for one socket with a timeout;
 //! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
-//! - `lookup_host`, `interface_index`: name resolution through the system's resolver.
+//! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
+//! - `raw`: a socket's handle, to hand to C;
+//! - `fork`: child processes for the forking server mode (refused on Windows).
 //!
 //! A `cfg` anywhere else in the crate needs a comment saying why it is not here.
 
@@ -24,6 +26,13 @@ pub(crate) use self::unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
+
+#[cfg(unix)]
+#[path = "fork_unix.rs"]
+pub(crate) mod fork;
+#[cfg(windows)]
+#[path = "fork_windows.rs"]
+pub(crate) mod fork;
 
 #[cfg(not(any(unix, windows)))]
 compile_error!("sockit supports Unix-like systems and Windows");

@@ -46,6 +46,12 @@ pub(crate) fn into_raw(socket: Socket) -> RawSocket {
     socket.into_raw_fd()
 }
 
+/// The socket's handle, lent to C for the duration of a call.
+pub(crate) fn raw(socket: &Socket) -> RawSocket {
+    use std::os::fd::AsRawFd;
+    socket.as_raw_fd()
+}
+
 /// Closes the socket and reports what `close` says. `EINTR` is success: the descriptor is
 /// released whatever the signal did (retrying could close a descriptor reused meanwhile).
 pub(crate) fn close(socket: Socket) -> io::Result<()> {
@@ -98,6 +104,7 @@ pub(crate) fn error_code(errno: i32) -> ErrorCode {
         libc::EHOSTUNREACH | libc::EHOSTDOWN => HostUnreachable,
         libc::EALREADY => Already,
         libc::EINPROGRESS => InProgress,
+        libc::ECANCELED => Cancelled,
         _ => Unknown,
     }
 }
@@ -135,6 +142,7 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
         HostUnreachable => libc::EHOSTUNREACH,
         Already => libc::EALREADY,
         InProgress => libc::EINPROGRESS,
+        Cancelled => libc::ECANCELED,
         NameTryAgain | NameFailure | NameNoData | NameNotFound | Internal | Unknown | Eof => {
             return None;
         }

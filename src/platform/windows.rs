@@ -50,6 +50,12 @@ pub(crate) fn into_raw(socket: Socket) -> RawSocket {
     socket.into_raw_socket() as RawSocket
 }
 
+/// The socket's handle, lent to C for the duration of a call.
+pub(crate) fn raw(socket: &Socket) -> RawSocket {
+    use std::os::windows::io::AsRawSocket;
+    socket.as_raw_socket() as RawSocket
+}
+
 /// Closes the socket and reports what `closesocket` says.
 pub(crate) fn close(socket: Socket) -> io::Result<()> {
     let raw = socket.into_raw_socket() as ws::SOCKET;
@@ -70,6 +76,7 @@ const WSAEINVAL: i32 = 10022;
 const WSAEMFILE: i32 = 10024;
 const WSAEWOULDBLOCK: i32 = 10035;
 const WSAEINPROGRESS: i32 = 10036;
+const WSAECANCELLED: i32 = 10103;
 const WSAEALREADY: i32 = 10037;
 const WSAENOTSOCK: i32 = 10038;
 const WSAEDESTADDRREQ: i32 = 10039;
@@ -111,6 +118,7 @@ pub(crate) fn error_code(os: i32) -> ErrorCode {
         WSAEMFILE => TooManyFiles,
         WSAEWOULDBLOCK => WouldBlock,
         WSAEINPROGRESS => InProgress,
+        WSAECANCELLED => Cancelled,
         WSAEALREADY => Already,
         WSAENOTSOCK => NotASocket,
         WSAEDESTADDRREQ => DestinationRequired,
@@ -149,6 +157,7 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
         TooManyFiles | TooManyFilesInSystem => WSAEMFILE,
         WouldBlock => WSAEWOULDBLOCK,
         InProgress => WSAEINPROGRESS,
+        Cancelled => WSAECANCELLED,
         Already => WSAEALREADY,
         NotASocket => WSAENOTSOCK,
         DestinationRequired => WSAEDESTADDRREQ,

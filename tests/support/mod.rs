@@ -7,6 +7,8 @@
 //! stay there for people to run by hand. Used by the tests and by `cargo run --example demo`.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod experiments;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -373,6 +375,20 @@ impl Server {
         self.stderr.snapshot()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM, as `kill` or a service manager would, and waits up to `limit` for the
+    /// server to exit; its exit status, or `None` if it did not exit in time.
+    #[cfg(unix)]
+    pub fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t");
+        // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        wait_with_limit(&mut self.child, limit)
+    }
+
     /// Whether the server process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("check the server").is_none()
@@ -393,4 +409,23 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The child processes of `pid` that have exited and not been reaped (Linux's /proc).
+pub fn zombie_children(pid: u32) -> Vec<String> {
+    let mut zombies = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: the command may hold spaces, so split after ')'.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 1 && fields[1] == pid.to_string() && fields[0] == "Z" {
+            zombies.push(stat);
+        }
+    }
+    zombies
 }

@@ -1,0 +1,138 @@
+//! Header section: what a server's stream callbacks do with their connection.
+//!
+//! A sockit_conn is valid only during the callback it is given to: keep its context pointer
+//! (sockit_conn_set_context()), never the sockit_conn itself.
+
+use std::ffi::{c_int, c_void};
+
+use crate::error::{ErrorCode, Result};
+use crate::ffi::addr::sockit_addr;
+use crate::ffi::boundary::{Out, call_status, input_bytes};
+use crate::ffi::server_handlers::sockit_conn;
+use crate::ffi::socket::{SOCKIT_INVALID_SOCKET, sockit_socket};
+use crate::platform;
+use crate::server::Connection;
+
+/// Borrows the connection behind a C pointer; NULL is SOCKIT_EINVAL.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle of a callback that is still running.
+unsafe fn connection<'a, 'b>(conn: *mut sockit_conn<'b>) -> Result<&'a mut dyn Connection>
+where
+    'b: 'a,
+{
+    // SAFETY: the caller's promise is passed on; the handle lives as long as the callback.
+    match unsafe { conn.as_mut() } {
+        Some(handle) => Ok(&mut *handle.conn),
+        None => Err(ErrorCode::InvalidArgument.into()),
+    }
+}
+
+/// Sends all len bytes of data to the connection's peer. In the event loop the bytes are
+/// queued and sent as the peer takes them, so the call never blocks; while more than 1 MiB
+/// is queued the server stops reading from this connection, so a peer that does not read
+/// cannot make it buffer without limit. In the other modes the bytes are sent before the call
+/// returns (blocking, like sockit_send_all()).
+///
+/// Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
+/// SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
+/// SOCKIT_ENOMEM, or SOCKIT_EINVAL (NULL conn, NULL data with len > 0).
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback; `data` is NULL or readable
+/// for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_write(
+    conn: *mut sockit_conn,
+    data: *const c_void,
+    len: usize,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (conn, data) = unsafe { (connection(conn)?, input_bytes(data, len)?) };
+        conn.write(data)
+    })
+}
+
+/// Closes the connection once everything written has been sent; no more callbacks but
+/// on_close follow. Returns SOCKIT_OK, or SOCKIT_EINVAL for NULL. Does not block.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_close(conn: *mut sockit_conn) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise, as documented above.
+        unsafe { connection(conn) }?.close();
+        Ok(())
+    })
+}
+
+/// Writes the peer's address into *out (family 0 if it is not an IP address). Fails with
+/// SOCKIT_EINVAL for NULL arguments. Does not block.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback; `out` is NULL or points to a
+/// sockit_addr.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sockit_addr) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (conn, out) = unsafe { (connection(conn)?, Out::new(out)?) };
+        out.write(sockit_addr::from_peer(conn.peer()));
+        Ok(())
+    })
+}
+
+/// The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
+/// write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_socket(conn: *mut sockit_conn) -> sockit_socket {
+    // SAFETY: the C caller's promise, as documented above.
+    match unsafe { connection(conn) } {
+        Ok(conn) => platform::raw(conn.socket()),
+        Err(_) => SOCKIT_INVALID_SOCKET,
+    }
+}
+
+/// Attaches a pointer of the program's own to the connection (per-connection state: set it
+/// in on_open, release it in on_close). sockit never looks at it. Returns SOCKIT_OK, or
+/// SOCKIT_EINVAL for NULL conn. Does not block.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_set_context(
+    conn: *mut sockit_conn,
+    context: *mut c_void,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise, as documented above.
+        unsafe { connection(conn) }?.set_context(context);
+        Ok(())
+    })
+}
+
+/// The pointer attached with sockit_conn_set_context(), or NULL (also for NULL conn). Does
+/// not block.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_context(conn: *mut sockit_conn) -> *mut c_void {
+    // SAFETY: the C caller's promise, as documented above.
+    match unsafe { connection(conn) } {
+        Ok(conn) => conn.context(),
+        Err(_) => std::ptr::null_mut(),
+    }
+}

@@ -1,0 +1,178 @@
+//! The C program's server callbacks as the core's handlers, and the connection handle the
+//! stream callbacks receive.
+
+use std::ffi::{c_int, c_void};
+use std::net::SocketAddr;
+use std::ptr;
+use std::sync::Arc;
+
+use socket2::Socket;
+
+use crate::error::ErrorCode;
+use crate::ffi::addr::sockit_addr;
+use crate::ffi::socket::sockit_socket;
+use crate::platform;
+use crate::server::{Connection, Handler, StreamHandler, TimerOutcome};
+
+/// Serves one TCP connection in blocking style (iterative, threaded and forking modes): sock
+/// is the connected socket in blocking mode, peer the client's address (family 0 if it is
+/// not an IP address; valid during the call), user the pointer given with the handler.
+/// Return when done with the client. The server closes sock afterwards: do not close it.
+#[allow(non_camel_case_types)]
+pub type sockit_tcp_handler_fn =
+    Option<unsafe extern "C" fn(sock: sockit_socket, peer: *const sockit_addr, user: *mut c_void)>;
+
+/// Serves one UDP datagram: msg and len are the message (valid during the call; len may be
+/// 0), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
+/// Do not close sock.
+#[allow(non_camel_case_types)]
+pub type sockit_udp_handler_fn = Option<
+    unsafe extern "C" fn(
+        sock: sockit_socket,
+        msg: *const c_void,
+        len: usize,
+        peer: *const sockit_addr,
+        user: *mut c_void,
+    ),
+>;
+
+/// A TCP connection of a server, as its stream callbacks see it. Valid only during the
+/// callback it is given to.
+#[allow(non_camel_case_types)]
+pub struct sockit_conn<'a> {
+    pub(crate) conn: &'a mut dyn Connection,
+}
+
+/// Told that a connection opened (on_open) or is closing (on_close; writing is no longer
+/// possible, and it is the last call for conn).
+#[allow(non_camel_case_types)]
+pub type sockit_conn_fn = Option<unsafe extern "C" fn(conn: *mut sockit_conn, user: *mut c_void)>;
+
+/// Given the bytes that arrived on conn: data and len are valid during the call. len 0 (data
+/// NULL) means the peer has finished sending: what you write now is still delivered, then
+/// the connection closes.
+#[allow(non_camel_case_types)]
+pub type sockit_data_fn = Option<
+    unsafe extern "C" fn(
+        conn: *mut sockit_conn,
+        data: *const c_void,
+        len: usize,
+        user: *mut c_void,
+    ),
+>;
+
+/// Called once per timer: status SOCKIT_OK when its time came, SOCKIT_ECANCELED when the
+/// server ended (or was freed) first. arg is the pointer given with the timer.
+#[allow(non_camel_case_types)]
+pub type sockit_timer_fn = Option<unsafe extern "C" fn(status: c_int, arg: *mut c_void)>;
+
+/// The C program's pointer, handed back to its callbacks.
+#[derive(Clone, Copy)]
+pub(crate) struct UserPointer(pub(crate) *mut c_void);
+
+impl UserPointer {
+    /// The pointer. (A method, so that closures capture the whole `Send` wrapper rather than
+    /// the raw pointer field.)
+    fn get(self) -> *mut c_void {
+        self.0
+    }
+}
+
+// SAFETY: sockit never dereferences the pointer; it only hands it back to the program's own
+// callbacks, which the header warns may run on several threads at once (threaded mode).
+unsafe impl Send for UserPointer {}
+// SAFETY: as above.
+unsafe impl Sync for UserPointer {}
+
+/// A blocking TCP handler from C.
+pub(crate) fn connection_handler(
+    handler: sockit_tcp_handler_fn,
+    user: UserPointer,
+) -> Option<Handler> {
+    let handler = handler?;
+    Some(Handler::Connection(Arc::new(
+        move |socket: &Socket, peer: Option<SocketAddr>| {
+            let peer = sockit_addr::from_peer(peer);
+            // SAFETY: the handler's contract is the C program's; the socket and `peer` live
+            // through the call.
+            unsafe { handler(platform::raw(socket), &peer, user.get()) }
+        },
+    )))
+}
+
+/// A UDP handler from C.
+pub(crate) fn datagram_handler(
+    handler: sockit_udp_handler_fn,
+    user: UserPointer,
+) -> Option<Handler> {
+    let handler = handler?;
+    Some(Handler::Datagram(Arc::new(
+        move |socket: &Socket, data: &[u8], peer: SocketAddr| {
+            let peer = sockit_addr::from_socket_addr(peer);
+            let msg = if data.is_empty() {
+                ptr::null()
+            } else {
+                data.as_ptr().cast()
+            };
+            // SAFETY: the handler's contract is the C program's; `data` and `peer` live
+            // through the call.
+            unsafe { handler(platform::raw(socket), msg, data.len(), &peer, user.get()) }
+        },
+    )))
+}
+
+/// Stream callbacks from C; on_data is required.
+pub(crate) struct CStream {
+    pub(crate) on_open: sockit_conn_fn,
+    pub(crate) on_data: unsafe extern "C" fn(*mut sockit_conn, *const c_void, usize, *mut c_void),
+    pub(crate) on_close: sockit_conn_fn,
+    pub(crate) user: UserPointer,
+}
+
+impl CStream {
+    fn tell(&self, callback: sockit_conn_fn, conn: &mut dyn Connection) {
+        if let Some(callback) = callback {
+            let mut handle = sockit_conn { conn };
+            // SAFETY: the callback's contract is the C program's; the handle lives through
+            // the call.
+            unsafe { callback(&mut handle, self.user.0) }
+        }
+    }
+}
+
+impl StreamHandler for CStream {
+    fn on_open(&self, conn: &mut dyn Connection) {
+        self.tell(self.on_open, conn);
+    }
+
+    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+        let mut handle = sockit_conn { conn };
+        let bytes = if data.is_empty() {
+            ptr::null()
+        } else {
+            data.as_ptr().cast()
+        };
+        // SAFETY: the callback's contract is the C program's; the handle and the bytes live
+        // through the call.
+        unsafe { (self.on_data)(&mut handle, bytes, data.len(), self.user.0) }
+    }
+
+    fn on_close(&self, conn: &mut dyn Connection) {
+        self.tell(self.on_close, conn);
+    }
+}
+
+/// A timer callback from C, as the core's timer.
+pub(crate) fn timer(
+    callback: unsafe extern "C" fn(c_int, *mut c_void),
+    arg: UserPointer,
+) -> Box<dyn FnOnce(TimerOutcome) + Send> {
+    Box::new(move |outcome| {
+        let status = match outcome {
+            TimerOutcome::Fired => 0,
+            TimerOutcome::Cancelled => ErrorCode::Cancelled.value(),
+        };
+        // SAFETY: the callback's contract is the C program's.
+        unsafe { callback(status, arg.get()) }
+    })
+}

@@ -1,0 +1,241 @@
+//! The supervisor of the iterative, threaded and forking modes: on the run thread it waits
+//! for requests (connections or datagrams) while workers are free, hands each to a worker,
+//! and after a stop gives the workers the grace period before cutting them off.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use polling::{Event, Events, PollMode};
+use socket2::Socket;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::net::{tcp, udp};
+use crate::platform;
+use crate::server::control::Control;
+use crate::server::forking::Children;
+use crate::server::handler::Handler;
+use crate::server::job::Job;
+use crate::server::threads::ThreadPool;
+use crate::server::{Mode, Settings};
+
+/// The key of the server's socket in the poller.
+const SERVER_KEY: usize = 0;
+
+/// Requests taken per wake-up at most, so that stops and timers are looked at in between.
+const BATCH: usize = 64;
+
+/// How long accepting pauses when the process or system is out of descriptors or memory;
+/// the clients wait in the listen queue meanwhile.
+pub(super) const EXHAUSTION_PAUSE: Duration = Duration::from_millis(100);
+
+/// Largest UDP payload plus one byte, so that no datagram is ever cut.
+pub(super) const DATAGRAM_BUFFER: usize = 65_536;
+
+/// Where the requests go: worker threads or child processes.
+pub(super) trait Workers {
+    /// Requests being served now.
+    fn busy(&self) -> usize;
+    /// Requests that may be served at once.
+    fn capacity(&self) -> usize;
+    /// Serves a request (the supervisor only calls this below capacity).
+    fn start(&mut self, job: Job) -> Result<()>;
+    /// Notes the workers that have finished (children are reaped here).
+    fn collect(&mut self) {}
+    /// How often `collect` needs calling while busy, for workers that cannot wake the
+    /// supervisor themselves.
+    fn tick(&self) -> Option<Duration> {
+        None
+    }
+    /// The grace period is over: make the requests still in flight end now.
+    fn cut(&mut self);
+    /// Waits until every worker is gone.
+    fn finish(&mut self);
+}
+
+/// Serves in a blocking mode until stopped.
+pub(super) fn serve(
+    control: &Arc<Control>,
+    socket: Socket,
+    mode: Mode,
+    handler: Handler,
+    settings: &Settings,
+) -> Result<()> {
+    let is_udp = matches!(handler, Handler::Datagram(_));
+    let socket = Arc::new(socket);
+    let udp = is_udp.then(|| Arc::clone(&socket));
+    let mut workers: Box<dyn Workers> = match mode {
+        Mode::Iterative => Box::new(ThreadPool::new(control, handler, udp, 1)),
+        Mode::Forking => Box::new(Children::new(
+            handler,
+            udp,
+            (!is_udp).then(|| platform::raw(&socket)),
+            settings.max_workers,
+        )),
+        _ => Box::new(ThreadPool::new(control, handler, udp, settings.max_workers)),
+    };
+    let mut supervisor = Supervisor {
+        control,
+        socket: &socket,
+        is_udp,
+        idle_timeout: settings.idle_timeout,
+        paused_until: None,
+        buf: if is_udp {
+            vec![0; DATAGRAM_BUFFER]
+        } else {
+            Vec::new()
+        },
+    };
+    let result = supervisor.take_requests(workers.as_mut());
+    // No more requests: a TCP listener closes now (clients are refused instead of queued);
+    // a UDP socket stays open for the replies in flight, read by no one.
+    drop(socket);
+    drain(control, workers.as_mut(), settings.grace);
+    result
+}
+
+struct Supervisor<'a> {
+    control: &'a Control,
+    socket: &'a Socket,
+    is_udp: bool,
+    idle_timeout: Option<Duration>,
+    /// Set while out of descriptors or memory.
+    paused_until: Option<Instant>,
+    buf: Vec<u8>,
+}
+
+impl Supervisor<'_> {
+    /// Takes requests until a stop, or until the socket fails for good.
+    fn take_requests(&mut self, workers: &mut dyn Workers) -> Result<()> {
+        // A listener must not block in accept if a waiting client leaves first. A UDP socket
+        // stays blocking, as the handlers reply through it; it is read with RECV_NOW_FLAGS.
+        if !self.is_udp {
+            self.socket.set_nonblocking(true)?;
+        }
+        // SAFETY: the socket is deleted from the poller below, before it can be dropped.
+        unsafe {
+            self.control.poller.add_with_mode(
+                self.socket,
+                Event::none(SERVER_KEY),
+                PollMode::Level,
+            )?
+        };
+        let result = self.take_until_stopped(workers);
+        let _ = self.control.poller.delete(self.socket);
+        result
+    }
+
+    fn take_until_stopped(&mut self, workers: &mut dyn Workers) -> Result<()> {
+        let mut events = Events::new();
+        let mut watching = false;
+        loop {
+            workers.collect();
+            self.control.timers.fire_due();
+            if self.control.stop_requested() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if self.paused_until.is_some_and(|until| now >= until) {
+                self.paused_until = None;
+            }
+            let ready = workers.busy() < workers.capacity() && self.paused_until.is_none();
+            if ready != watching {
+                let interest = if ready {
+                    Event::readable(SERVER_KEY)
+                } else {
+                    Event::none(SERVER_KEY)
+                };
+                self.control
+                    .poller
+                    .modify_with_mode(self.socket, interest, PollMode::Level)?;
+                watching = ready;
+            }
+            let tick = (workers.busy() > 0)
+                .then(|| workers.tick())
+                .flatten()
+                .map(|tick| now + tick);
+            self.control.wait(&mut events, &[self.paused_until, tick])?;
+            if watching && events.iter().any(|event| event.key == SERVER_KEY) {
+                self.take_batch(workers)?;
+            }
+        }
+    }
+
+    /// Takes what is waiting, up to the workers' capacity.
+    fn take_batch(&mut self, workers: &mut dyn Workers) -> Result<()> {
+        for _ in 0..BATCH {
+            if workers.busy() >= workers.capacity() || self.control.stop_requested() {
+                return Ok(());
+            }
+            let job = match self.take_one() {
+                Ok(job) => job,
+                Err(err) if err.code() == ErrorCode::WouldBlock => return Ok(()),
+                Err(err) => return self.after_failure(err),
+            };
+            if let Err(err) = workers.start(job) {
+                // The request is dropped (its connection closed); the others go on.
+                return self.after_failure(err);
+            }
+        }
+        Ok(())
+    }
+
+    fn take_one(&mut self) -> Result<Job> {
+        if self.is_udp {
+            let datagram = udp::receive(
+                self.socket,
+                crate::net::io::as_uninit(&mut self.buf),
+                platform::RECV_NOW_FLAGS,
+            )?;
+            return Ok(Job::Datagram {
+                data: self.buf[..datagram.len].to_vec(),
+                peer: datagram.from,
+            });
+        }
+        let (socket, peer) = tcp::accept(self.socket)?;
+        // Accepted sockets block, whatever the listener's mode (tcp::accept sees to it).
+        if self.idle_timeout.is_some() {
+            socket.set_read_timeout(self.idle_timeout)?;
+        }
+        Ok(Job::Connection {
+            socket: Arc::new(socket),
+            peer,
+        })
+    }
+
+    /// A failed accept, receive or worker start: fatal when the socket is unusable; a pause
+    /// when resources ran out; otherwise (a peer's error) nothing.
+    fn after_failure(&mut self, err: Error) -> Result<()> {
+        match err.code() {
+            code if code.makes_socket_unusable() => Err(err),
+            // WouldBlock here is a thread that could not be started.
+            code if code.is_exhaustion() || code == ErrorCode::WouldBlock => {
+                self.paused_until = Some(Instant::now() + EXHAUSTION_PAUSE);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// After a stop: waits for the requests in flight (and due timers) up to the grace period,
+/// then cuts off the rest and waits for every worker to end.
+fn drain(control: &Control, workers: &mut dyn Workers, grace: Duration) {
+    let deadline = Instant::now() + grace;
+    let mut events = Events::new();
+    loop {
+        workers.collect();
+        control.timers.fire_due();
+        let now = Instant::now();
+        if (workers.busy() == 0 && control.timers.is_empty()) || now >= deadline {
+            break;
+        }
+        let tick = workers.tick().map(|tick| now + tick);
+        if control.wait(&mut events, &[Some(deadline), tick]).is_err() {
+            break;
+        }
+    }
+    if workers.busy() > 0 {
+        workers.cut();
+    }
+    workers.finish();
+}

@@ -1,0 +1,379 @@
+//! The event-loop mode: one thread serves every connection (or every datagram) through the
+//! system's readiness API (epoll, kqueue, or Windows' AFD polling, by way of the `polling`
+//! crate), level-triggered. Reads are bounded per wake-up, so one busy or slow peer never
+//! holds up the others; writes are queued and sent as each peer takes them.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use polling::{Event, Events, PollMode};
+use socket2::Socket;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::net::{tcp, udp};
+use crate::platform;
+use crate::server::Settings;
+use crate::server::blocking::{DATAGRAM_BUFFER, EXHAUSTION_PAUSE};
+use crate::server::connection::{EventConnection, recv_now};
+use crate::server::control::Control;
+use crate::server::handler::{DatagramHandler, Handler, StreamHandler};
+
+/// The key of the server's socket; connection `i` has key `i + 1`.
+const SERVER_KEY: usize = 0;
+
+/// Connections accepted, or datagrams received, per wake-up at most.
+const BATCH: usize = 128;
+
+/// Reads from one connection per wake-up at most: a peer that sends without pause is served
+/// in turns with the others.
+const READS_PER_TURN: usize = 4;
+
+/// The buffer each read fills.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Serves in the event loop until stopped.
+pub(super) fn serve(
+    control: &Control,
+    socket: Socket,
+    handler: &Handler,
+    settings: &Settings,
+) -> Result<()> {
+    socket.set_nonblocking(true)?;
+    match handler {
+        Handler::Stream(callbacks) => StreamLoop {
+            control,
+            callbacks: Arc::clone(callbacks),
+            listener: Some(socket),
+            conns: Vec::new(),
+            free: Vec::new(),
+            open: 0,
+            buf: vec![0; READ_BUFFER],
+            idle_timeout: settings.idle_timeout,
+            next_sweep: None,
+            paused_until: None,
+        }
+        .run(settings.grace),
+        Handler::Datagram(handle) => serve_datagrams(control, &socket, handle.as_ref(), settings),
+        // Server::set_handler refuses connection handlers for the event loop.
+        Handler::Connection(_) => Err(ErrorCode::InvalidArgument.into()),
+    }
+}
+
+struct StreamLoop<'a> {
+    control: &'a Control,
+    callbacks: Arc<dyn StreamHandler>,
+    /// `None` once stopping: no more connections are taken.
+    listener: Option<Socket>,
+    conns: Vec<Option<EventConnection>>,
+    /// Free slots in `conns`.
+    free: Vec<usize>,
+    open: usize,
+    buf: Vec<u8>,
+    idle_timeout: Option<Duration>,
+    /// When to look for idle connections next.
+    next_sweep: Option<Instant>,
+    /// Set while out of descriptors or memory.
+    paused_until: Option<Instant>,
+}
+
+impl StreamLoop<'_> {
+    fn run(mut self, grace: Duration) -> Result<()> {
+        let listener = self.listener.as_ref().expect("set by serve");
+        // SAFETY: the listener is deleted from the poller before it is dropped
+        // (`stop_listening`, called on every way out of this function).
+        unsafe {
+            self.control.poller.add_with_mode(
+                listener,
+                Event::readable(SERVER_KEY),
+                PollMode::Level,
+            )?
+        };
+        let result = self.serve(grace);
+        self.stop_listening();
+        for slot in 0..self.conns.len() {
+            self.close(slot);
+        }
+        result
+    }
+
+    fn serve(&mut self, grace: Duration) -> Result<()> {
+        let mut events = Events::new();
+        let mut deadline = None;
+        loop {
+            self.control.timers.fire_due();
+            let now = Instant::now();
+            if self.control.stop_requested() && deadline.is_none() {
+                self.stop_listening();
+                deadline = Some(now + grace);
+            }
+            if let Some(deadline) = deadline {
+                let idle = self.open == 0 && self.control.timers.is_empty();
+                if idle || now >= deadline {
+                    return Ok(());
+                }
+            }
+            if self.paused_until.is_some_and(|until| now >= until) {
+                self.resume_listening()?;
+            }
+            if let Some(idle) = self.idle_timeout {
+                if self.next_sweep.is_none_or(|sweep| now >= sweep) {
+                    self.close_idle(now, idle);
+                    self.next_sweep = Some(now + idle / 4);
+                }
+            }
+            self.control
+                .wait(&mut events, &[deadline, self.paused_until, self.next_sweep])?;
+            for event in events.iter() {
+                if event.key == SERVER_KEY {
+                    self.accept_batch()?;
+                } else {
+                    self.serve_connection(event.key - 1, event.readable, event.writable);
+                }
+            }
+        }
+    }
+
+    fn accept_batch(&mut self) -> Result<()> {
+        for _ in 0..BATCH {
+            let Some(listener) = &self.listener else {
+                return Ok(());
+            };
+            match tcp::accept(listener) {
+                Ok((socket, peer)) => self.open_connection(socket, peer),
+                Err(err) if err.code() == ErrorCode::WouldBlock => return Ok(()),
+                Err(err) => return self.after_accept_failure(err),
+            }
+        }
+        Ok(())
+    }
+
+    fn after_accept_failure(&mut self, err: Error) -> Result<()> {
+        match err.code() {
+            code if code.makes_socket_unusable() => Err(err),
+            code if code.is_exhaustion() => {
+                // Level-triggered readiness would report the waiting clients again at once.
+                self.paused_until = Some(Instant::now() + EXHAUSTION_PAUSE);
+                self.watch_listener(false)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn resume_listening(&mut self) -> Result<()> {
+        self.paused_until = None;
+        self.watch_listener(true)
+    }
+
+    /// Turns the listener's readiness reports on or off.
+    fn watch_listener(&self, on: bool) -> Result<()> {
+        if let Some(listener) = &self.listener {
+            let interest = if on {
+                Event::readable(SERVER_KEY)
+            } else {
+                Event::none(SERVER_KEY)
+            };
+            self.control
+                .poller
+                .modify_with_mode(listener, interest, PollMode::Level)?;
+        }
+        Ok(())
+    }
+
+    fn stop_listening(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            let _ = self.control.poller.delete(&listener);
+            // Dropped here: clients that come now are refused, not queued.
+        }
+    }
+
+    /// Takes a new connection into the loop and tells the callbacks.
+    fn open_connection(&mut self, socket: Socket, peer: Option<std::net::SocketAddr>) {
+        // tcp::accept returns blocking sockets; Apple needs SO_NOSIGPIPE set on each.
+        if socket.set_nonblocking(true).is_err() || platform::prepare_send(&socket).is_err() {
+            return;
+        }
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.conns.push(None);
+            self.conns.len() - 1
+        });
+        // SAFETY: the socket is deleted from the poller in `close`, before it is dropped.
+        let added = unsafe {
+            self.control
+                .poller
+                .add_with_mode(&socket, Event::readable(slot + 1), PollMode::Level)
+        };
+        if added.is_err() {
+            self.free.push(slot);
+            return;
+        }
+        self.conns[slot] = Some(EventConnection::new(socket, peer));
+        self.open += 1;
+        let callbacks = Arc::clone(&self.callbacks);
+        if let Some(conn) = self.conns[slot].as_mut() {
+            guarded(conn, |conn| callbacks.on_open(conn));
+        }
+        self.settle(slot);
+    }
+
+    fn serve_connection(&mut self, slot: usize, readable: bool, writable: bool) {
+        let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
+            // Closed earlier in this batch of events.
+            return;
+        };
+        if writable {
+            conn.flush();
+        }
+        if readable {
+            let callbacks = Arc::clone(&self.callbacks);
+            for _ in 0..READS_PER_TURN {
+                if !conn.interest().0 || conn.broken {
+                    break;
+                }
+                match recv_now(&conn.socket, &mut self.buf) {
+                    Ok(Some(0)) => {
+                        conn.ended = true;
+                        guarded(conn, |conn| callbacks.on_data(conn, &[]));
+                    }
+                    Ok(Some(n)) => {
+                        conn.last_active = Instant::now();
+                        let data = &self.buf[..n];
+                        guarded(conn, |conn| callbacks.on_data(conn, data));
+                        if n < self.buf.len() {
+                            // Most likely drained; level-triggered readiness says if not.
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => conn.broken = true,
+                }
+            }
+        }
+        self.settle(slot);
+    }
+
+    /// After a connection's callbacks: closes it if it is done, else registers the interest
+    /// it needs now.
+    fn settle(&mut self, slot: usize) {
+        let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        if conn.is_done() {
+            self.close(slot);
+            return;
+        }
+        let interest = conn.interest();
+        if interest == conn.registered {
+            return;
+        }
+        let event = match interest {
+            (true, true) => Event::all(slot + 1),
+            (true, false) => Event::readable(slot + 1),
+            (false, true) => Event::writable(slot + 1),
+            (false, false) => Event::none(slot + 1),
+        };
+        match self
+            .control
+            .poller
+            .modify_with_mode(&conn.socket, event, PollMode::Level)
+        {
+            Ok(()) => conn.registered = interest,
+            Err(_) => {
+                conn.broken = true;
+                self.close(slot);
+            }
+        }
+    }
+
+    /// Closes a connection: out of the poller, `on_close`, then the socket.
+    fn close(&mut self, slot: usize) {
+        let Some(mut conn) = self.conns.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        let _ = self.control.poller.delete(&conn.socket);
+        conn.closing = true;
+        let callbacks = &self.callbacks;
+        guarded(&mut conn, |conn| callbacks.on_close(conn));
+        self.free.push(slot);
+        self.open -= 1;
+    }
+
+    /// Closes connections that have sent nothing for the idle timeout.
+    fn close_idle(&mut self, now: Instant, idle: Duration) {
+        for slot in 0..self.conns.len() {
+            let expired = self.conns[slot]
+                .as_ref()
+                .is_some_and(|conn| now.duration_since(conn.last_active) >= idle);
+            if expired {
+                self.close(slot);
+            }
+        }
+    }
+}
+
+/// Runs a connection's callback; one that panics (Rust code; C cannot unwind here) ends its
+/// own connection, not the loop.
+fn guarded(conn: &mut EventConnection, callback: impl FnOnce(&mut EventConnection)) {
+    if catch_unwind(AssertUnwindSafe(|| callback(&mut *conn))).is_err() {
+        conn.broken = true;
+    }
+}
+
+/// The event loop for UDP: each datagram to the handler as it arrives, on this thread.
+fn serve_datagrams(
+    control: &Control,
+    socket: &Socket,
+    handle: &DatagramHandler,
+    settings: &Settings,
+) -> Result<()> {
+    // SAFETY: the socket is deleted from the poller below, before the caller drops it.
+    unsafe {
+        control
+            .poller
+            .add_with_mode(socket, Event::readable(SERVER_KEY), PollMode::Level)?
+    };
+    let result = receive_until_stopped(control, socket, handle);
+    let _ = control.poller.delete(socket);
+    // Replies scheduled on timers get the grace period.
+    let deadline = Instant::now() + settings.grace;
+    let mut events = Events::new();
+    while !control.timers.is_empty() && Instant::now() < deadline {
+        if control.wait(&mut events, &[Some(deadline)]).is_err() {
+            break;
+        }
+        control.timers.fire_due();
+    }
+    result
+}
+
+fn receive_until_stopped(
+    control: &Control,
+    socket: &Socket,
+    handle: &DatagramHandler,
+) -> Result<()> {
+    let mut events = Events::new();
+    let mut buf = vec![0u8; DATAGRAM_BUFFER];
+    loop {
+        control.timers.fire_due();
+        if control.stop_requested() {
+            return Ok(());
+        }
+        control.wait(&mut events, &[])?;
+        if !events.iter().any(|event| event.key == SERVER_KEY) {
+            continue;
+        }
+        for _ in 0..BATCH {
+            match udp::receive(socket, crate::net::io::as_uninit(&mut buf), 0) {
+                Ok(datagram) => {
+                    // A panicking handler (Rust; C cannot unwind here) loses its datagram only.
+                    let data = &buf[..datagram.len];
+                    let _ = catch_unwind(AssertUnwindSafe(|| handle(socket, data, datagram.from)));
+                }
+                Err(err) if err.code() == ErrorCode::WouldBlock => break,
+                Err(err) if err.code().makes_socket_unusable() => return Err(err),
+                // A peer's error (Windows reports ICMP unreachable on the next receive).
+                Err(_) => break,
+            }
+        }
+    }
+}

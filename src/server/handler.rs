@@ -1,0 +1,54 @@
+//! What serves a server's requests: a connection handler in blocking style, stream callbacks,
+//! or a datagram handler; and the connection the stream callbacks write through.
+
+use std::ffi::c_void;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use socket2::Socket;
+
+use crate::error::Result;
+
+/// Serves one TCP connection in blocking style, as the tutorial's `HandleClient` does, and
+/// returns when done. The server closes the socket afterwards.
+pub type ConnectionHandler = dyn Fn(&Socket, Option<SocketAddr>) + Send + Sync;
+
+/// Serves one UDP datagram: the server's socket (to reply with), the message and its sender.
+pub type DatagramHandler = dyn Fn(&Socket, &[u8], SocketAddr) + Send + Sync;
+
+/// Callbacks for a TCP connection's life, in every mode: in the event loop they run on the
+/// loop's thread and must not block; elsewhere each connection has its own thread or process.
+pub trait StreamHandler: Send + Sync {
+    /// A connection was accepted.
+    fn on_open(&self, _conn: &mut dyn Connection) {}
+    /// Bytes arrived. Empty `data` means the peer finished sending (end of stream): what is
+    /// written now is still delivered, then the connection closes.
+    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]);
+    /// The connection is closing (for whatever reason); it can no longer be written to.
+    fn on_close(&self, _conn: &mut dyn Connection) {}
+}
+
+/// One TCP connection as the stream callbacks see it.
+pub trait Connection {
+    /// Sends all of `data`: queued without blocking in the event loop (sent as the peer
+    /// reads, reading from it paused while much is queued), sent before returning elsewhere.
+    fn write(&mut self, data: &[u8]) -> Result<()>;
+    /// Closes the connection once what was written has been sent.
+    fn close(&mut self);
+    /// The peer's address (`None` if it is not an IP address).
+    fn peer(&self) -> Option<SocketAddr>;
+    /// The socket, for options; closing it is the server's job.
+    fn socket(&self) -> &Socket;
+    /// The pointer the callbacks attached to this connection (NULL at first). Opaque to
+    /// sockit.
+    fn context(&self) -> *mut c_void;
+    fn set_context(&mut self, context: *mut c_void);
+}
+
+/// What serves a server's requests.
+#[derive(Clone)]
+pub enum Handler {
+    Connection(Arc<ConnectionHandler>),
+    Stream(Arc<dyn StreamHandler>),
+    Datagram(Arc<DatagramHandler>),
+}

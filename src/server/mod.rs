@@ -1,0 +1,269 @@
+//! The server framework: Python's `socketserver` for sockit.
+//!
+//! A [`Server`] binds a TCP or UDP socket, takes a [`Handler`] and serves in one of four
+//! [`Mode`]s until [`Server::stop`] is called (from any thread, or from a signal handler):
+//!
+//! - iterative: one request at a time (the tutorials' servers);
+//! - threaded: each request on a worker thread, at most `max_workers` at once;
+//! - forking: each request in a child process, at most `max_workers` at once (Unix);
+//! - event loop: one thread multiplexes every connection through the system's readiness API.
+//!
+//! The first three share one supervisor loop ([`blocking`]) that accepts or receives on the
+//! run thread and hands each request to its workers ([`threads`] or [`forking`]); iterative
+//! is one worker thread. The event loop ([`event_loop`]) serves connections itself. After a
+//! stop, requests in flight get the grace period to finish; then their connections are shut
+//! down (threads) or their processes ended (forking), and `run` returns once all are done.
+
+mod blocking;
+mod connection;
+mod control;
+mod event_loop;
+mod forking;
+mod handler;
+mod job;
+mod threads;
+mod timers;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use socket2::Socket;
+
+use crate::error::{ErrorCode, Result};
+use crate::net::socket::Bind;
+use crate::net::{tcp, udp};
+use crate::platform;
+
+use self::control::Control;
+pub use self::handler::{Connection, ConnectionHandler, DatagramHandler, Handler, StreamHandler};
+pub use self::timers::TimerOutcome;
+
+/// The transport a server speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+/// How a server serves its requests (TCP connections or UDP datagrams).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One request at a time, in arrival order.
+    Iterative,
+    /// Each request on a worker thread, at most `max_workers` at once.
+    Threaded,
+    /// Each request in a child process, at most `max_workers` at once (Unix only).
+    Forking,
+    /// One thread multiplexes every connection; handlers must not block.
+    EventLoop,
+}
+
+impl Mode {
+    /// Every mode, in the order of the tutorial's story.
+    pub const ALL: [Mode; 4] = [
+        Mode::Iterative,
+        Mode::Threaded,
+        Mode::Forking,
+        Mode::EventLoop,
+    ];
+
+    /// The mode's name as the C programs take it on their command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Iterative => "iterative",
+            Mode::Threaded => "threaded",
+            Mode::Forking => "forking",
+            Mode::EventLoop => "event-loop",
+        }
+    }
+
+    /// The mode with this name (see [`Mode::name`]).
+    pub fn from_name(name: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|mode| mode.name() == name)
+    }
+}
+
+/// Threads (threaded mode) or child processes (forking mode) at most, unless set otherwise.
+pub const DEFAULT_MAX_WORKERS: usize = 1024;
+
+/// How long requests in flight may go on after a stop, unless set otherwise.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// What the next run uses; fixed once it starts.
+#[derive(Clone)]
+struct Settings {
+    handler: Option<Handler>,
+    max_workers: usize,
+    grace: Duration,
+    idle_timeout: Option<Duration>,
+}
+
+/// Before the run: the bound socket and the settings. The socket is taken by the run.
+struct Setup {
+    socket: Option<Socket>,
+    settings: Settings,
+}
+
+/// A server: a bound socket, a handler and a mode. Every method takes `&self`, so a server
+/// shared between threads can be stopped while another thread runs it.
+pub struct Server {
+    protocol: Protocol,
+    mode: Mode,
+    local: SocketAddr,
+    setup: Mutex<Setup>,
+    control: Arc<Control>,
+}
+
+impl Server {
+    /// Binds where `bind` says (TCP: and listens, with the system's maximum backlog), ready
+    /// to be given a handler and run. Forking is `NotSupported` where the system cannot fork.
+    pub fn bind(protocol: Protocol, bind: Bind<'_>, mode: Mode) -> Result<Server> {
+        if mode == Mode::Forking && !platform::fork::SUPPORTED {
+            return Err(ErrorCode::NotSupported.into());
+        }
+        let socket = match protocol {
+            Protocol::Tcp => tcp::listen(bind, 0)?,
+            Protocol::Udp => udp::bind(bind)?,
+        };
+        let local = crate::net::addr::from_sock_addr(&socket.local_addr()?)
+            .ok_or(ErrorCode::AddressFamilyNotSupported)?;
+        Ok(Server {
+            protocol,
+            mode,
+            local,
+            setup: Mutex::new(Setup {
+                socket: Some(socket),
+                settings: Settings {
+                    handler: None,
+                    max_workers: DEFAULT_MAX_WORKERS,
+                    grace: DEFAULT_GRACE,
+                    idle_timeout: None,
+                },
+            }),
+            control: Arc::new(Control::new()?),
+        })
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The address the server is bound to (with the port the system picked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Sets what serves each request. A connection handler needs TCP in a blocking mode; a
+    /// stream handler needs TCP; a datagram handler needs UDP. `InvalidArgument` otherwise.
+    pub fn set_handler(&self, handler: Handler) -> Result<()> {
+        let fits = match &handler {
+            Handler::Connection(_) => {
+                self.protocol == Protocol::Tcp && self.mode != Mode::EventLoop
+            }
+            Handler::Stream(_) => self.protocol == Protocol::Tcp,
+            Handler::Datagram(_) => self.protocol == Protocol::Udp,
+        };
+        if !fits {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        self.configure(|settings| settings.handler = Some(handler))
+    }
+
+    /// At most this many requests are served at once in threaded and forking modes (at
+    /// least 1); more wait in the listen queue or the socket's receive buffer.
+    pub fn set_max_workers(&self, max_workers: usize) -> Result<()> {
+        if max_workers == 0 {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        self.configure(|settings| settings.max_workers = max_workers)
+    }
+
+    /// How long requests in flight may go on after a stop.
+    pub fn set_grace(&self, grace: Duration) -> Result<()> {
+        self.configure(|settings| settings.grace = grace)
+    }
+
+    /// Closes a TCP connection that has sent nothing for this long (`None`: never). In
+    /// blocking modes this is the connection's read timeout, which a handler's receive sees
+    /// as `TimedOut`.
+    pub fn set_idle_timeout(&self, idle_timeout: Option<Duration>) -> Result<()> {
+        self.configure(|settings| settings.idle_timeout = idle_timeout)
+    }
+
+    /// Calls `callback` with `Fired` after `delay`, on the thread that runs the server; or
+    /// with `Cancelled` if the server ends first. May be called before the run and from any
+    /// thread during it. Fails with `Cancelled` (and drops `callback` uncalled) once the
+    /// server has finished.
+    pub fn add_timer(
+        &self,
+        delay: Duration,
+        callback: Box<dyn FnOnce(TimerOutcome) + Send>,
+    ) -> Result<()> {
+        let due = Instant::now()
+            .checked_add(delay)
+            .ok_or(ErrorCode::InvalidArgument)?;
+        self.control.timers.add(due, callback)?;
+        self.control.wake();
+        Ok(())
+    }
+
+    /// Serves until stopped. Returns `Ok` after a stop, once the requests in flight are done,
+    /// or the error that made the socket unusable. A server runs once: a second run fails
+    /// with `Already`.
+    pub fn run(&self) -> Result<()> {
+        let (socket, settings) = {
+            let mut setup = self.lock_setup();
+            let handler_set = setup.settings.handler.is_some();
+            match &setup.socket {
+                None => return Err(ErrorCode::Already.into()),
+                Some(_) if !handler_set => return Err(ErrorCode::InvalidArgument.into()),
+                Some(_) => {}
+            }
+            let socket = setup.socket.take().expect("checked above");
+            (socket, setup.settings.clone())
+        };
+        let handler = settings.handler.clone().expect("checked above");
+        let result = match self.mode {
+            Mode::EventLoop => event_loop::serve(&self.control, socket, &handler, &settings),
+            mode => blocking::serve(&self.control, socket, mode, handler, &settings),
+        };
+        self.control.timers.close();
+        result
+    }
+
+    /// Asks the server to stop: it takes no more requests and `run` returns once those in
+    /// flight are done (or the grace period is over). Safe from any thread and from a
+    /// signal handler: it only sets a flag and writes to the server's wake-up descriptor.
+    /// A stop before the run makes the run return at once.
+    pub fn stop(&self) {
+        self.control.request_stop();
+    }
+
+    fn configure(&self, change: impl FnOnce(&mut Settings)) -> Result<()> {
+        let mut setup = self.lock_setup();
+        if setup.socket.is_none() {
+            return Err(ErrorCode::Already.into());
+        }
+        change(&mut setup.settings);
+        Ok(())
+    }
+
+    fn lock_setup(&self) -> MutexGuard<'_, Setup> {
+        // The settings are plain values: a panic elsewhere cannot leave them half-changed.
+        self.setup
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Timers that never ran are told so, so that their owners can release what they hold.
+        self.control.timers.close();
+    }
+}

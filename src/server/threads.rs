@@ -1,0 +1,182 @@
+//! Worker threads for the iterative (one thread) and threaded modes: a pool that grows on
+//! demand up to its bound and keeps its threads until the run ends.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::Shutdown;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+
+use socket2::Socket;
+
+use crate::error::{Error, Result};
+use crate::server::blocking::Workers;
+use crate::server::control::Control;
+use crate::server::handler::Handler;
+use crate::server::job::{self, Job};
+
+/// The pool's queue and counts.
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<Job>,
+    /// Threads waiting for a job.
+    idle: usize,
+    /// Jobs queued or being served.
+    busy: usize,
+    /// The run is over: idle threads leave.
+    closing: bool,
+    next_id: u64,
+    /// The connections being served, so that they can be shut down when the grace period
+    /// is over. A worker removes its entry before the socket can close.
+    live: HashMap<u64, Arc<Socket>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    work: Condvar,
+    handler: Handler,
+    udp: Option<Arc<Socket>>,
+    /// Woken when a worker finishes: the supervisor may be waiting for a free worker.
+    control: Arc<Control>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Handlers run outside the lock, so a panic cannot leave the state half-changed.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+pub(super) struct ThreadPool {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+    max: usize,
+}
+
+impl ThreadPool {
+    pub(super) fn new(
+        control: &Arc<Control>,
+        handler: Handler,
+        udp: Option<Arc<Socket>>,
+        max: usize,
+    ) -> ThreadPool {
+        ThreadPool {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                work: Condvar::new(),
+                handler,
+                udp,
+                control: Arc::clone(control),
+            }),
+            threads: Vec::new(),
+            max,
+        }
+    }
+
+    fn spawn_worker(&mut self) -> Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let thread = thread::Builder::new()
+            .name("sockit-worker".into())
+            .spawn(move || work(&shared))
+            .map_err(Error::from)?;
+        self.threads.push(thread);
+        Ok(())
+    }
+}
+
+impl Workers for ThreadPool {
+    fn busy(&self) -> usize {
+        self.shared.lock().busy
+    }
+
+    fn capacity(&self) -> usize {
+        self.max
+    }
+
+    fn start(&mut self, job: Job) -> Result<()> {
+        let needs_thread = {
+            let mut state = self.shared.lock();
+            state.jobs.push_back(job);
+            state.busy += 1;
+            state.idle < state.jobs.len()
+        };
+        if needs_thread && self.threads.len() < self.max {
+            if let Err(err) = self.spawn_worker() {
+                if self.threads.is_empty() {
+                    // No thread will ever take it: give the job back (closing its socket).
+                    let mut state = self.shared.lock();
+                    state.jobs.pop_back();
+                    state.busy -= 1;
+                    return Err(err);
+                }
+                // The threads there are will take it in turn.
+            }
+        }
+        self.shared.work.notify_one();
+        Ok(())
+    }
+
+    fn cut(&mut self) {
+        let state = self.shared.lock();
+        for socket in state.live.values() {
+            // Blocked receives return end of stream, sends fail: the handlers return.
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn finish(&mut self) {
+        self.shared.lock().closing = true;
+        self.shared.work.notify_all();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// A worker thread: serves jobs until the run ends.
+fn work(shared: &Shared) {
+    loop {
+        let (job, id) = {
+            let mut state = shared.lock();
+            loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    let id = state.next_id;
+                    state.next_id += 1;
+                    if let Job::Connection { socket, .. } = &job {
+                        state.live.insert(id, Arc::clone(socket));
+                    }
+                    break (job, id);
+                }
+                if state.closing {
+                    return;
+                }
+                state.idle += 1;
+                state = shared
+                    .work
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                state.idle -= 1;
+            }
+        };
+        // A panicking handler (a Rust one; C cannot unwind here) ends its request only.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            job::serve(&shared.handler, &job, shared.udp.as_deref())
+        }));
+        {
+            let mut state = shared.lock();
+            state.live.remove(&id);
+            state.busy -= 1;
+        }
+        // The connection closes here, after it left `live`.
+        drop(job);
+        shared.control.wake();
+    }
+}

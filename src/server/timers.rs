@@ -1,0 +1,90 @@
+//! Timers: callbacks run on the server's run thread at a given time, or told that they will
+//! not run.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::error::{ErrorCode, Result};
+
+/// Why a timer's callback is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerOutcome {
+    /// Its time came.
+    Fired,
+    /// The server ended first; the timer will never fire.
+    Cancelled,
+}
+
+type Callback = Box<dyn FnOnce(TimerOutcome) + Send>;
+
+#[derive(Default)]
+struct Queue {
+    /// By due time, then by order of arrival.
+    due: BTreeMap<(Instant, u64), Callback>,
+    next_id: u64,
+    closed: bool,
+}
+
+/// The timers of one server. Callbacks always run outside the lock, so they may add timers.
+#[derive(Default)]
+pub(super) struct Timers {
+    queue: Mutex<Queue>,
+}
+
+impl Timers {
+    /// Adds a timer. Once the server has finished, fails with `Cancelled` and drops the
+    /// callback uncalled (the caller still owns what it would have released).
+    pub(super) fn add(&self, due: Instant, callback: Callback) -> Result<()> {
+        let mut queue = self.lock();
+        if queue.closed {
+            return Err(ErrorCode::Cancelled.into());
+        }
+        let id = queue.next_id;
+        queue.next_id += 1;
+        queue.due.insert((due, id), callback);
+        Ok(())
+    }
+
+    pub(super) fn next_due(&self) -> Option<Instant> {
+        self.lock().due.first_key_value().map(|(&(due, _), _)| due)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.lock().due.is_empty()
+    }
+
+    /// Runs every timer that is due, including those that become due meanwhile.
+    pub(super) fn fire_due(&self) {
+        loop {
+            let now = Instant::now();
+            let callback = {
+                let mut queue = self.lock();
+                match queue.due.first_entry() {
+                    Some(entry) if entry.key().0 <= now => entry.remove(),
+                    _ => return,
+                }
+            };
+            callback(TimerOutcome::Fired);
+        }
+    }
+
+    /// Refuses new timers and tells every pending one that it is cancelled, in due order.
+    pub(super) fn close(&self) {
+        let pending = {
+            let mut queue = self.lock();
+            queue.closed = true;
+            std::mem::take(&mut queue.due)
+        };
+        for callback in pending.into_values() {
+            callback(TimerOutcome::Cancelled);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A callback never runs under the lock, so the queue cannot be left half-changed.
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

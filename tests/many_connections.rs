@@ -1,0 +1,89 @@
+//! The event loop holds and serves 10,000 TCP connections at once, from the C program
+//! `tcp_multi_echo_server`. Each connection is opened and kept open, every one of them
+//! echoes a message, and then every one echoes again: all 10,000 were served concurrently.
+//!
+//! The descriptor limit is raised to the hard limit first (10,000 connections need 10,000
+//! descriptors on each side); the server inherits it. A C program does the same with
+//! `setrlimit(RLIMIT_NOFILE, ...)`, or its user with `ulimit -n 20000` before starting it.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use support::{Linkage, Server, programs};
+
+const CONNECTIONS: usize = 10_000;
+
+/// Raises this process's descriptor limit to its hard limit; returns the new soft limit.
+fn raise_descriptor_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for getrlimit and setrlimit to read and write.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+    limit.rlim_cur
+}
+
+fn resident_kib(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn echo(stream: &mut TcpStream, message: &[u8]) {
+    stream.write_all(message).expect("send");
+    let mut echoed = vec![0u8; message.len()];
+    stream.read_exact(&mut echoed).expect("echo");
+    assert_eq!(echoed, message);
+}
+
+#[test]
+fn the_event_loop_holds_and_serves_ten_thousand_connections() {
+    let limit = raise_descriptor_limit();
+    assert!(
+        limit >= CONNECTIONS as u64 + 100,
+        "the hard descriptor limit ({limit}) is too low for {CONNECTIONS} connections"
+    );
+    let mut server = Server::start(
+        &programs().path("tcp_multi_echo_server", Linkage::Static),
+        &["0", "event-loop"],
+    );
+    let started = Instant::now();
+    let mut streams = Vec::with_capacity(CONNECTIONS);
+    for n in 0..CONNECTIONS {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port()))
+            .unwrap_or_else(|e| panic!("connection {n}: {e}"));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        echo(&mut stream, format!("first {n}").as_bytes());
+        streams.push(stream);
+    }
+    let opened = started.elapsed();
+    // All of them are still open and served: each echoes again, in reverse order.
+    for (n, stream) in streams.iter_mut().enumerate().rev() {
+        echo(stream, format!("second {n}").as_bytes());
+    }
+    let rss = resident_kib(server.pid());
+    eprintln!(
+        "{CONNECTIONS} connections opened and echoed in {opened:.1?}, all echoed again by \
+         {:.1?}; server RSS {rss} KiB",
+        started.elapsed()
+    );
+    assert!(server.is_running());
+    drop(streams);
+    let status = server.terminate(Duration::from_secs(15));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+}

@@ -1,0 +1,402 @@
+//! The server framework in-process: stops while busy, handler failures, timers, and the C
+//! API's argument checks.
+
+use std::ffi::{CStr, c_int, c_void};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sockit::ErrorCode;
+use sockit::echo::echo_handler;
+use sockit::ffi::error::*;
+use sockit::ffi::server::*;
+use sockit::net::socket::Bind;
+use sockit::server::{Connection, Handler, Mode, Protocol, Server, StreamHandler, TimerOutcome};
+
+fn loopback_server(protocol: Protocol, mode: Mode) -> Arc<Server> {
+    let bind = Bind::Host("127.0.0.1", 0);
+    Arc::new(Server::bind(protocol, bind, mode).expect("bind"))
+}
+
+/// Runs the server on a thread; the handle gives the run's result.
+fn start(server: &Arc<Server>) -> thread::JoinHandle<sockit::Result<()>> {
+    let server = Arc::clone(server);
+    thread::spawn(move || server.run())
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect(server.local_addr()).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+}
+
+fn echo_once(server: &Server, data: &[u8]) -> Vec<u8> {
+    let mut stream = connect(server);
+    stream.write_all(data).unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut echoed = Vec::new();
+    stream.read_to_end(&mut echoed).unwrap();
+    echoed
+}
+
+#[test]
+fn a_stop_while_busy_gives_clients_the_grace_period_then_cuts_them_off() {
+    for mode in Mode::ALL {
+        let server = loopback_server(Protocol::Tcp, mode);
+        server.set_handler(echo_handler(Protocol::Tcp)).unwrap();
+        server.set_grace(Duration::from_millis(300)).unwrap();
+        let running = start(&server);
+        // A client mid-exchange that would never finish by itself.
+        let mut busy = connect(&server);
+        busy.write_all(b"ping").unwrap();
+        let mut echo = [0u8; 4];
+        busy.read_exact(&mut echo).unwrap();
+        assert_eq!(&echo, b"ping", "{mode:?}");
+        let stopped_at = Instant::now();
+        server.stop();
+        running
+            .join()
+            .unwrap()
+            .expect("run ends with Ok after a stop");
+        let took = stopped_at.elapsed();
+        // SIGTERM ends a forked child at once; threads and the loop cut at the grace period.
+        assert!(
+            took < Duration::from_secs(4),
+            "{mode:?}: stopped in {took:?}"
+        );
+        let mut rest = Vec::new();
+        let end = busy.read_to_end(&mut rest);
+        assert!(end.is_ok() || end.is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset));
+        assert!(
+            TcpStream::connect(server.local_addr()).is_err(),
+            "{mode:?}: refused after"
+        );
+        assert_eq!(
+            server.run().unwrap_err().code(),
+            ErrorCode::Already,
+            "{mode:?}: a server runs once"
+        );
+    }
+}
+
+#[test]
+fn requests_in_flight_finish_within_the_grace_period() {
+    for mode in [Mode::Iterative, Mode::Threaded, Mode::EventLoop] {
+        let server = loopback_server(Protocol::Udp, mode);
+        let timers = Arc::clone(&server);
+        // Each reply comes 200 ms after its request: a sleep on a worker, a timer in the loop.
+        let handler: Handler = if mode == Mode::EventLoop {
+            Handler::Datagram(Arc::new(
+                move |socket: &socket2::Socket, data: &[u8], peer| {
+                    let socket = socket.try_clone().unwrap();
+                    let data = data.to_vec();
+                    let reply = Box::new(move |outcome: TimerOutcome| {
+                        if outcome == TimerOutcome::Fired {
+                            let _ = socket.send_to(&data, &peer.into());
+                        }
+                    });
+                    timers.add_timer(Duration::from_millis(200), reply).unwrap();
+                },
+            ))
+        } else {
+            Handler::Datagram(Arc::new(
+                |socket: &socket2::Socket, data: &[u8], peer: SocketAddr| {
+                    thread::sleep(Duration::from_millis(200));
+                    let _ = socket.send_to(data, &peer.into());
+                },
+            ))
+        };
+        server.set_handler(handler).unwrap();
+        let running = start(&server);
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        client
+            .send_to(b"slow request", server.local_addr())
+            .unwrap();
+        thread::sleep(Duration::from_millis(50));
+        server.stop();
+        let mut buf = [0u8; 64];
+        let (n, _) = client
+            .recv_from(&mut buf)
+            .expect("the request in flight is answered");
+        assert_eq!(&buf[..n], b"slow request", "{mode:?}");
+        running.join().unwrap().unwrap();
+    }
+}
+
+/// A stream handler that panics on a `!`, to check that one request's failure is its own.
+struct Fragile;
+
+impl StreamHandler for Fragile {
+    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+        assert!(!data.contains(&b'!'), "a handler bug");
+        let _ = conn.write(data);
+    }
+}
+
+#[test]
+fn a_failing_handler_or_client_ends_its_own_connection_only() {
+    for mode in Mode::ALL {
+        let server = loopback_server(Protocol::Tcp, mode);
+        server
+            .set_handler(Handler::Stream(Arc::new(Fragile)))
+            .unwrap();
+        server.set_grace(Duration::from_millis(200)).unwrap();
+        let running = start(&server);
+        // A handler panic, and a client that resets before reading its echo.
+        assert_eq!(echo_once(&server, b"boom!"), b"", "{mode:?}");
+        let resetting = socket2::Socket::from(connect(&server));
+        resetting.set_linger(Some(Duration::ZERO)).unwrap();
+        let _ = resetting.send(&vec![b'x'; 100_000]);
+        drop(resetting);
+        for client in 0..5 {
+            let data = format!("client {client} is served");
+            assert_eq!(
+                echo_once(&server, data.as_bytes()),
+                data.as_bytes(),
+                "{mode:?}"
+            );
+        }
+        server.stop();
+        running.join().unwrap().unwrap();
+    }
+}
+
+#[test]
+fn timers_fire_in_order_on_the_run_thread_and_are_cancelled_when_it_ends() {
+    let server = loopback_server(Protocol::Udp, Mode::EventLoop);
+    server.set_handler(echo_handler(Protocol::Udp)).unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for (name, ms) in [
+        ("third", 150),
+        ("first", 10),
+        ("second", 60),
+        ("never", 60_000),
+    ] {
+        let log = Arc::clone(&log);
+        let callback = Box::new(move |outcome: TimerOutcome| {
+            log.lock()
+                .unwrap()
+                .push((name, outcome, thread::current().id()));
+        });
+        server
+            .add_timer(Duration::from_millis(ms), callback)
+            .unwrap();
+    }
+    let running = {
+        let server = Arc::clone(&server);
+        thread::spawn(move || {
+            let id = thread::current().id();
+            (server.run(), id)
+        })
+    };
+    thread::sleep(Duration::from_millis(400));
+    server.set_grace(Duration::ZERO).unwrap_err();
+    server.stop();
+    let (result, run_thread) = running.join().unwrap();
+    result.unwrap();
+    let log = log.lock().unwrap().clone();
+    let names: Vec<_> = log
+        .iter()
+        .map(|(name, outcome, _)| (*name, *outcome))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("first", TimerOutcome::Fired),
+            ("second", TimerOutcome::Fired),
+            ("third", TimerOutcome::Fired),
+            ("never", TimerOutcome::Cancelled),
+        ]
+    );
+    assert!(log.iter().all(|(_, _, thread)| *thread == run_thread));
+    let late = server.add_timer(Duration::ZERO, Box::new(|_| panic!("never called")));
+    assert_eq!(late.unwrap_err().code(), ErrorCode::Cancelled);
+}
+
+#[test]
+fn the_threaded_mode_serves_at_most_max_workers_at_once() {
+    let server = loopback_server(Protocol::Tcp, Mode::Threaded);
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, p) = (Arc::clone(&now), Arc::clone(&peak));
+    server
+        .set_handler(Handler::Connection(Arc::new(
+            move |socket: &socket2::Socket, _| {
+                let serving = n.fetch_add(1, Ordering::SeqCst) + 1;
+                p.fetch_max(serving, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(100));
+                let _ = socket.send(b"done");
+                n.fetch_sub(1, Ordering::SeqCst);
+            },
+        )))
+        .unwrap();
+    server.set_max_workers(3).unwrap();
+    let running = start(&server);
+    let clients: Vec<_> = (0..9)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            thread::spawn(move || {
+                let mut reply = Vec::new();
+                connect(&server).read_to_end(&mut reply).unwrap();
+                reply
+            })
+        })
+        .collect();
+    for client in clients {
+        assert_eq!(client.join().unwrap(), b"done");
+    }
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+    server.stop();
+    running.join().unwrap().unwrap();
+}
+
+#[test]
+fn the_event_loop_closes_idle_connections_when_asked() {
+    let server = loopback_server(Protocol::Tcp, Mode::EventLoop);
+    server.set_handler(echo_handler(Protocol::Tcp)).unwrap();
+    server
+        .set_idle_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let running = start(&server);
+    let mut silent = connect(&server);
+    let mut chatty = connect(&server);
+    for _ in 0..6 {
+        thread::sleep(Duration::from_millis(100));
+        chatty.write_all(b"x").unwrap();
+        let mut echo = [0u8; 1];
+        chatty.read_exact(&mut echo).unwrap();
+    }
+    let mut rest = Vec::new();
+    assert_eq!(
+        silent.read_to_end(&mut rest).unwrap(),
+        0,
+        "the silent one was closed"
+    );
+    server.stop();
+    running.join().unwrap().unwrap();
+}
+
+fn code_name(code: c_int) -> String {
+    // SAFETY: sockit_err_name returns a static string for any code.
+    unsafe { CStr::from_ptr(sockit::ffi::error::sockit_err_name(code)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+unsafe extern "C" fn ignore_connection(
+    _: c_int,
+    _: *const sockit::ffi::addr::sockit_addr,
+    _: *mut c_void,
+) {
+}
+
+#[test]
+fn the_c_api_checks_its_arguments() {
+    // SAFETY: every pointer passed is NULL, a live local, or a server made here.
+    unsafe {
+        let mut server = ptr::null_mut();
+        let new = |protocol, host: *const i8, port, mode, out| {
+            sockit_server_new(protocol, host, port, mode, out)
+        };
+        for (protocol, port, mode) in [
+            (0, 0, SOCKIT_THREADED),
+            (SOCKIT_TCP, 70_000, SOCKIT_THREADED),
+            (SOCKIT_TCP, 0, 9),
+            (SOCKIT_UDP, -1, SOCKIT_ITERATIVE),
+        ] {
+            let rc = new(protocol, ptr::null(), port, mode, &mut server);
+            assert_eq!(rc, SOCKIT_EINVAL, "{}", code_name(rc));
+        }
+        assert_eq!(
+            new(SOCKIT_TCP, ptr::null(), 0, SOCKIT_THREADED, ptr::null_mut()),
+            SOCKIT_EINVAL
+        );
+        assert_eq!(
+            new(
+                SOCKIT_TCP,
+                c"not a host!".as_ptr(),
+                0,
+                SOCKIT_THREADED,
+                &mut server
+            ),
+            SOCKIT_EINVAL
+        );
+        assert_eq!(
+            sockit_server_mode(c"event-loop".as_ptr()),
+            SOCKIT_EVENT_LOOP
+        );
+        assert_eq!(sockit_server_mode(c"forking".as_ptr()), SOCKIT_FORKING);
+        assert_eq!(sockit_server_mode(c"Threaded".as_ptr()), SOCKIT_EINVAL);
+        assert_eq!(sockit_server_mode(ptr::null()), SOCKIT_EINVAL);
+
+        assert_eq!(
+            new(
+                SOCKIT_UDP,
+                c"127.0.0.1".as_ptr(),
+                0,
+                SOCKIT_EVENT_LOOP,
+                &mut server
+            ),
+            SOCKIT_OK
+        );
+        assert!(sockit_server_port(server) > 0);
+        assert_eq!(sockit_server_run(server), SOCKIT_EINVAL, "no handler yet");
+        assert_eq!(
+            sockit_server_set_tcp_handler(server, Some(ignore_connection), ptr::null_mut()),
+            SOCKIT_EINVAL,
+            "UDP server"
+        );
+        assert_eq!(
+            sockit_server_set_udp_handler(server, None, ptr::null_mut()),
+            SOCKIT_EINVAL
+        );
+        assert_eq!(sockit_server_set_max_workers(server, 0), SOCKIT_EINVAL);
+        assert_eq!(sockit_server_set_grace(server, -5), SOCKIT_EINVAL);
+        assert_eq!(sockit_server_set_idle_timeout(server, 0), SOCKIT_EINVAL);
+        assert_eq!(
+            sockit_server_timer(server, -1, None, ptr::null_mut()),
+            SOCKIT_EINVAL
+        );
+        assert_eq!(sockit_server_set_echo(server), SOCKIT_OK);
+        assert_eq!(sockit_server_stop(server), SOCKIT_OK);
+        assert_eq!(
+            sockit_server_run(server),
+            SOCKIT_OK,
+            "stopped before it ran"
+        );
+        assert_eq!(sockit_server_run(server), SOCKIT_EALREADY);
+        assert_eq!(sockit_server_set_echo(server), SOCKIT_EALREADY);
+        sockit_server_free(server);
+
+        assert_eq!(
+            new(SOCKIT_TCP, ptr::null(), 0, SOCKIT_EVENT_LOOP, &mut server),
+            SOCKIT_OK
+        );
+        assert_eq!(
+            sockit_server_set_tcp_handler(server, Some(ignore_connection), ptr::null_mut()),
+            SOCKIT_EINVAL,
+            "the event loop needs callbacks"
+        );
+        sockit_server_free(server);
+
+        assert_eq!(sockit_server_stop(ptr::null()), SOCKIT_EINVAL);
+        assert_eq!(sockit_server_run(ptr::null_mut()), SOCKIT_EINVAL);
+        assert_eq!(sockit_server_port(ptr::null()), SOCKIT_EINVAL);
+        sockit_server_free(ptr::null_mut());
+        use sockit::ffi::connection::*;
+        assert_eq!(
+            sockit_conn_write(ptr::null_mut(), b"x".as_ptr().cast(), 1),
+            SOCKIT_EINVAL
+        );
+        assert_eq!(sockit_conn_close(ptr::null_mut()), SOCKIT_EINVAL);
+        assert!(sockit_conn_context(ptr::null_mut()).is_null());
+    }
+}

@@ -1,0 +1,229 @@
+//! The server framework through its C programs: `tcp_multi_echo_server` and
+//! `udp_lengthy_server` in every mode, with many clients at once, stopped by signals, and the
+//! tutorial's two experiments in their short form.
+#![cfg(unix)] // signals and /proc: the Windows runs (issue 7) use their own checks
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+use support::experiments::{lengthy_udp, slow_tcp};
+use support::{Linkage, Server, programs, zombie_children};
+
+const MODES: [&str; 4] = ["iterative", "threaded", "forking", "event-loop"];
+
+/// Payload sizes from one byte to 1 MiB.
+const SIZES: [usize; 6] = [1, 31, 4096, 65_537, 300_000, 1 << 20];
+
+/// Bytes that differ from one position and one client to the next, so that a mix-up shows.
+fn payload(client: usize, size: usize) -> Vec<u8> {
+    (0..size)
+        .map(|i| (i.wrapping_mul(31) ^ client.wrapping_mul(7) ^ (i >> 8)) as u8)
+        .collect()
+}
+
+/// Sends `data` on a new connection (from another thread, so that a large echo cannot fill
+/// both directions and stall), reads everything back until the server closes after our
+/// half-close, and returns it.
+fn echo_over_tcp(port: u16, data: Vec<u8>) -> Vec<u8> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sending = thread::spawn(move || {
+        writer.write_all(&data).expect("send");
+        writer.shutdown(Shutdown::Write).expect("half-close");
+    });
+    let mut echoed = Vec::new();
+    stream.read_to_end(&mut echoed).expect("read the echo");
+    sending.join().unwrap();
+    echoed
+}
+
+#[test]
+fn tcp_servers_echo_every_byte_to_many_clients_in_every_mode() {
+    for mode in MODES {
+        let mut server = Server::start(
+            &programs().path("tcp_multi_echo_server", Linkage::Static),
+            &["0", mode],
+        );
+        let port = server.port();
+        let clients: Vec<_> = (0..12)
+            .map(|client| {
+                thread::spawn(move || {
+                    for size in SIZES {
+                        let data = payload(client, size);
+                        let echoed = echo_over_tcp(port, data.clone());
+                        assert!(echoed == data, "{mode}: client {client}, {size} bytes");
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("a client failed");
+        }
+        let connected = server
+            .stdout_lines()
+            .iter()
+            .filter(|l| l.starts_with("Client connected: "))
+            .count();
+        assert_eq!(connected, 12 * SIZES.len(), "{mode}: one line per client");
+        let status = server.terminate(Duration::from_secs(10));
+        assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
+        server.expect_stderr_line("tcp_multi_echo_server: stopped");
+    }
+}
+
+/// The server's reply: the request upper-cased.
+fn upper(data: &[u8]) -> Vec<u8> {
+    data.to_ascii_uppercase()
+}
+
+#[test]
+fn udp_servers_answer_every_datagram_size_from_many_clients_in_every_mode() {
+    for mode in MODES {
+        let mut server = Server::start(
+            &programs().path("udp_lengthy_server", Linkage::Static),
+            &["0", mode, "0"],
+        );
+        let port = server.port();
+        let clients: Vec<_> = (0..8)
+            .map(|client| {
+                thread::spawn(move || {
+                    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+                    socket.connect(("127.0.0.1", port)).unwrap();
+                    socket
+                        .set_read_timeout(Some(Duration::from_secs(2)))
+                        .unwrap();
+                    let mut buf = vec![0u8; 70_000];
+                    for size in [0, 1, 255, 1472, 9000, 65_507] {
+                        let data: Vec<u8> = payload(client, size)
+                            .iter()
+                            .map(|b| b"abcdefghijklmnopqrstuvwxyz!%s\0\xff"[*b as usize % 31])
+                            .collect();
+                        // UDP may drop under load: a lost request is sent again.
+                        let reply = (0..5).find_map(|_| {
+                            socket.send(&data).unwrap();
+                            socket.recv(&mut buf).ok()
+                        });
+                        let len = reply.unwrap_or_else(|| panic!("{mode}: no reply, {size}"));
+                        assert!(buf[..len] == upper(&data)[..], "{mode}: {size} bytes");
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("a client failed");
+        }
+        let status = server.terminate(Duration::from_secs(10));
+        assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
+        server.expect_stderr_line("udp_lengthy_server: stopped");
+    }
+}
+
+#[test]
+fn tutorial_experiments_have_the_tutorials_shape() {
+    // The tutorial's 20 requests of 5 s and 20 clients at 0.1 s a byte, shortened.
+    let (count, delay) = (10, 0.3);
+    let iterative = lengthy_udp("iterative", count, delay).seconds;
+    assert!(
+        iterative >= count as f64 * delay * 0.95,
+        "iterative serves one at a time: {iterative:.2} s"
+    );
+    for mode in ["threaded", "forking", "event-loop"] {
+        let concurrent = lengthy_udp(mode, count, delay).seconds;
+        assert!(
+            concurrent >= delay * 0.95 && concurrent < iterative / 3.0,
+            "{mode}: one delay plus overhead, {concurrent:.2} s against {iterative:.2} s"
+        );
+    }
+    // "hello [n]" is 9 bytes: 9 sent and 9 read at 20 ms each is 0.36 s per client.
+    let (clients, delay_ms) = (10, 20);
+    let one_client = 2.0 * 9.0 * delay_ms as f64 / 1000.0;
+    let iterative = slow_tcp("iterative", clients, delay_ms).seconds;
+    assert!(
+        iterative >= clients as f64 * one_client * 0.5,
+        "iterative: the clients wait for each other, {iterative:.2} s"
+    );
+    for mode in ["threaded", "forking", "event-loop"] {
+        let concurrent = slow_tcp(mode, clients, delay_ms).seconds;
+        assert!(
+            concurrent >= one_client * 0.95 && concurrent < iterative / 3.0,
+            "{mode}: about one client's time, {concurrent:.2} s against {iterative:.2} s"
+        );
+    }
+}
+
+#[test]
+fn forking_servers_leave_no_zombies() {
+    for program in ["tcp_multi_echo_server", "udp_lengthy_server"] {
+        let is_udp = program == "udp_lengthy_server";
+        let args: &[&str] = if is_udp {
+            &["0", "forking", "0.05"]
+        } else {
+            &["0", "forking"]
+        };
+        let mut server = Server::start(&programs().path(program, Linkage::Static), args);
+        let port = server.port();
+        if is_udp {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.connect(("127.0.0.1", port)).unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            for n in 0..20 {
+                socket.send(format!("request {n}").as_bytes()).unwrap();
+            }
+            let mut buf = [0u8; 64];
+            for _ in 0..20 {
+                socket.recv(&mut buf).expect("every request is answered");
+            }
+        } else {
+            for client in 0..20 {
+                let data = payload(client, 100);
+                assert_eq!(echo_over_tcp(port, data.clone()), data);
+            }
+        }
+        // Children that have exited are reaped within milliseconds, not only at the stop.
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            zombie_children(server.pid()),
+            Vec::<String>::new(),
+            "{program}"
+        );
+        let status = server.terminate(Duration::from_secs(10));
+        assert!(status.is_some_and(|s| s.success()), "{program}: {status:?}");
+    }
+}
+
+#[test]
+fn a_signal_while_clients_are_served_stops_the_server_cleanly() {
+    for mode in ["threaded", "event-loop"] {
+        let mut server = Server::start(
+            &programs().path("tcp_multi_echo_server", Linkage::Static),
+            &["0", mode],
+        );
+        // A client in the middle of its exchange, which never finishes by itself.
+        let mut busy = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+        busy.write_all(b"half a request").unwrap();
+        let mut echo = [0u8; 14];
+        busy.read_exact(&mut echo).unwrap();
+        let status = server.terminate(Duration::from_secs(15));
+        assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
+        // After the grace period its connection was closed, not left hanging.
+        busy.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut rest = Vec::new();
+        let outcome = busy.read_to_end(&mut rest);
+        assert!(
+            matches!(outcome, Ok(0))
+                || outcome.is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock),
+            "{mode}: the connection ends"
+        );
+        // New clients are refused once it is gone.
+        assert!(TcpStream::connect(("127.0.0.1", server.port())).is_err());
+    }
+}
