@@ -64,6 +64,43 @@ fn echo_pair(protocol: &str, linkage: Linkage, server_lines_on_stderr: bool) -> 
     all_echoed
 }
 
+/// Part 2 of the tutorial, short form: a server in each concurrency mode against the
+/// threaded clients; the times show who waits for whom.
+fn servers_that_scale() -> bool {
+    let programs = programs();
+    let mut all_served = true;
+    for (server, server_args, client, client_args) in [
+        ("udp_lengthy_server", "0.3", "udp_stress_client", vec!["5"]),
+        (
+            "tcp_multi_echo_server",
+            "",
+            "tcp_slow_client",
+            vec!["5", "20"],
+        ),
+    ] {
+        for mode in ["iterative", "event-loop"] {
+            let server_program = programs.path(server, Linkage::Static);
+            let mut args = vec!["0", mode];
+            if !server_args.is_empty() {
+                args.push(server_args);
+            }
+            println!("$ {} {} &", shown(&server_program), args.join(" "));
+            let running = Server::start(&server_program, &args);
+            let port = running.port().to_string();
+            let client_program = programs.path(client, Linkage::Static);
+            let mut client_line = vec!["127.0.0.1", "hello", &port];
+            client_line.extend(client_args.iter().copied());
+            println!("$ {} {}", shown(&client_program), client_line.join(" "));
+            let output = run(&client_program, &client_line, Duration::from_secs(60));
+            print!("{}", String::from_utf8_lossy(&output.stdout));
+            eprint!("{}", String::from_utf8_lossy(&output.stderr));
+            all_served &= output.status.success();
+            println!("$ kill %1\n");
+        }
+    }
+    all_served
+}
+
 fn main() -> ExitCode {
     let programs = programs();
     println!(
@@ -76,12 +113,14 @@ fn main() -> ExitCode {
     println!("== UDP echo: udp_echo_server and udp_echo_client, shared library ==");
     // The tutorial's UDP server reports its clients on stderr.
     let udp = echo_pair("udp", Linkage::Shared, true);
+    println!("== Servers that scale: one request at a time, then all at once ==");
+    let scaled = servers_that_scale();
     println!(
         "Every program is in {} (static) and {}/shared (shared library); run them by hand.",
         shown(programs.dir()),
         shown(programs.dir())
     );
-    if tcp && udp {
+    if tcp && udp && scaled {
         println!("demo: all echoes came back as sent");
         ExitCode::SUCCESS
     } else {

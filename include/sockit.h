@@ -1188,7 +1188,9 @@ int sockit_server_set_max_workers(struct sockit_server *server, int max_workers)
  * After sockit_server_stop(), requests in flight get grace_ms milliseconds to finish
  * (default 5000; 0: none). Then TCP connections still served are shut down (their handlers'
  * reads see end of stream and writes fail), child processes get SIGTERM and a second later
- * SIGKILL, event-loop connections are closed and pending timers cancelled. Fails with
+ * SIGKILL, event-loop connections are closed and pending timers cancelled.
+ * sockit_server_run() returns when the last handler has returned: a blocking handler that
+ * goes on without touching its socket (a long sleep) holds it up until it does. Fails with
  * SOCKIT_EINVAL (NULL, negative) or SOCKIT_EALREADY (running). Does not block.
  *
  * # Safety
@@ -1215,7 +1217,8 @@ int sockit_server_set_idle_timeout(struct sockit_server *server, int idle_ms);
  * slow work without blocking. If the server ends (or is freed) first, callback is called
  * with SOCKIT_ECANCELED instead, so arg can always be released there. May be called before
  * sockit_server_run(), from the server's callbacks, and from any thread (not from a signal
- * handler).
+ * handler) of the process that runs the server: a timer set in a forking server's child
+ * belongs to the child's copy of the server and never fires.
  *
  * Fails with SOCKIT_EINVAL (NULL server or callback, negative delay) or SOCKIT_ECANCELED
  * (the server has finished running); callback is then never called. Does not block.
