@@ -209,7 +209,7 @@ impl StreamLoop<'_> {
         }
         self.conns[slot] = Some(EventConnection::new(socket, peer));
         self.open += 1;
-        let callbacks = Arc::clone(&self.callbacks);
+        let callbacks = &self.callbacks;
         if let Some(conn) = self.conns[slot].as_mut() {
             guarded(conn, |conn| callbacks.on_open(conn));
         }
@@ -225,7 +225,7 @@ impl StreamLoop<'_> {
             conn.flush();
         }
         if readable {
-            let callbacks = Arc::clone(&self.callbacks);
+            let callbacks = &self.callbacks;
             for _ in 0..READS_PER_TURN {
                 if !conn.interest().0 || conn.broken {
                     break;
