@@ -139,14 +139,8 @@ impl Supervisor<'_> {
             }
             let ready = workers.busy() < workers.capacity() && self.paused_until.is_none();
             if ready != watching {
-                let interest = if ready {
-                    Event::readable(SERVER_KEY)
-                } else {
-                    Event::none(SERVER_KEY)
-                };
                 self.control
-                    .poller
-                    .modify_with_mode(self.socket, interest, PollMode::Level)?;
+                    .watch_readable(self.socket, SERVER_KEY, ready)?;
                 watching = ready;
             }
             let tick = (workers.busy() > 0)

@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use polling::{Events, Poller};
+use polling::{Event, Events, PollMode, Poller};
+use socket2::Socket;
 
 use crate::error::Result;
 use crate::server::timers::Timers;
@@ -41,6 +42,18 @@ impl Control {
     pub(super) fn wake(&self) {
         // A failed notify leaves nothing to do: the run's next timeout or event comes anyway.
         let _ = self.poller.notify();
+    }
+
+    /// Turns readability reports for a registered socket on or off (level-triggered).
+    pub(super) fn watch_readable(&self, socket: &Socket, key: usize, on: bool) -> Result<()> {
+        let interest = if on {
+            Event::readable(key)
+        } else {
+            Event::none(key)
+        };
+        self.poller
+            .modify_with_mode(socket, interest, PollMode::Level)?;
+        Ok(())
     }
 
     /// Waits for events until the earliest of `deadlines` (none: until something happens),

@@ -167,17 +167,10 @@ impl StreamLoop<'_> {
 
     /// Turns the listener's readiness reports on or off.
     fn watch_listener(&self, on: bool) -> Result<()> {
-        if let Some(listener) = &self.listener {
-            let interest = if on {
-                Event::readable(SERVER_KEY)
-            } else {
-                Event::none(SERVER_KEY)
-            };
-            self.control
-                .poller
-                .modify_with_mode(listener, interest, PollMode::Level)?;
+        match &self.listener {
+            Some(listener) => self.control.watch_readable(listener, SERVER_KEY, on),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn stop_listening(&mut self) {
