@@ -101,6 +101,50 @@ fn servers_that_scale() -> bool {
     all_served
 }
 
+/// The message programs: glued messages come back one by one, in both framings.
+fn messages() -> bool {
+    let programs = programs();
+    let mut all_back = true;
+    for flag in [None, Some("-l")] {
+        let server_program = programs.path("msg_echo_server", Linkage::Static);
+        let args: Vec<&str> = flag.into_iter().chain(["0"]).collect();
+        println!("$ {} {} &", shown(&server_program), args.join(" "));
+        let running = Server::start(&server_program, &args);
+        let port = running.port().to_string();
+        let client_program = programs.path("msg_client", Linkage::Static);
+        let client_line: Vec<&str> = flag
+            .into_iter()
+            .chain([
+                "localhost",
+                &port,
+                "hello",
+                "two words",
+                "",
+                "sent in one write",
+            ])
+            .collect();
+        println!("$ {} {}", shown(&client_program), quoted(&client_line));
+        let output = run(&client_program, &client_line, Duration::from_secs(60));
+        print!("{}", String::from_utf8_lossy(&output.stdout));
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+        all_back &= output.status.success();
+        println!("$ kill %1\n");
+    }
+    all_back
+}
+
+/// Arguments as a shell would need them typed.
+fn quoted(args: &[&str]) -> String {
+    let quote = |arg: &&str| {
+        if arg.is_empty() || arg.contains(' ') {
+            format!("\"{arg}\"")
+        } else {
+            arg.to_string()
+        }
+    };
+    args.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
 fn main() -> ExitCode {
     let programs = programs();
     println!(
@@ -115,12 +159,14 @@ fn main() -> ExitCode {
     let udp = echo_pair("udp", Linkage::Shared, true);
     println!("== Servers that scale: one request at a time, then all at once ==");
     let scaled = servers_that_scale();
+    println!("== Messages: glued together on the wire, read back one by one ==");
+    let messages = messages();
     println!(
         "Every program is in {} (static) and {}/shared (shared library); run them by hand.",
         shown(programs.dir()),
         shown(programs.dir())
     );
-    if tcp && udp && scaled {
+    if tcp && udp && scaled && messages {
         println!("demo: all echoes came back as sent");
         ExitCode::SUCCESS
     } else {

@@ -226,6 +226,11 @@ struct sockaddr;
 #define SOCKIT_EAI_NONAME -3008
 
 /**
+ * The stream ended inside a message: a message reader got its last message cut short.
+ */
+#define SOCKIT_ETRUNCATED -4090
+
+/**
  * A bug in sockit was caught before it could reach the caller. Please report it.
  */
 #define SOCKIT_EINTERNAL -4093
@@ -236,7 +241,8 @@ struct sockaddr;
 #define SOCKIT_EUNKNOWN -4094
 
 /**
- * The stream ended before the expected bytes arrived.
+ * The stream ended: before the expected bytes arrived, or, for a message reader, cleanly
+ * between two messages.
  */
 #define SOCKIT_EOF -4095
 
@@ -282,6 +288,33 @@ struct sockaddr;
 #define SOCKIT_SHUT_RDWR 2
 
 /**
+ * events and revents: a receive, recvfrom or accept will not block (data, a connection, the
+ * end of the stream, or an error to report has arrived).
+ */
+#define SOCKIT_POLL_READ 1
+
+/**
+ * events and revents: a send will not block, or a non-blocking connect has ended (see
+ * sockit_connect_finish()).
+ */
+#define SOCKIT_POLL_WRITE 2
+
+/**
+ * revents only: an error is pending on the socket; the next call on it reports it.
+ */
+#define SOCKIT_POLL_ERROR 4
+
+/**
+ * revents only: the connection is closed both ways, or was reset.
+ */
+#define SOCKIT_POLL_HANGUP 8
+
+/**
+ * revents only: the handle is not an open socket.
+ */
+#define SOCKIT_POLL_INVALID 16
+
+/**
  * sockit_server_new(): a TCP server (connections).
  */
 #define SOCKIT_TCP 1
@@ -318,10 +351,34 @@ struct sockaddr;
 #define SOCKIT_EVENT_LOOP 4
 
 /**
+ * The size of the length in front of a length-prefixed message.
+ */
+#define LENGTH_PREFIX 4
+
+/**
+ * The largest message a 4-byte length can announce.
+ */
+#define MAX_LENGTH_PREFIXED (size_t)UINT32_MAX
+
+/**
+ * What to wait for on a socket.
+ */
+typedef struct Interest Interest;
+
+/**
  * A TCP connection of a server, as its stream callbacks see it. Valid only during the
  * callback it is given to.
  */
 typedef struct sockit_conn sockit_conn;
+
+/**
+ * Reads whole messages from one TCP socket, keeping the bytes that belong to the next
+ * message. Opaque: create it with sockit_reader_new_fixed(), _delimited() or
+ * _length_prefixed(), release it with sockit_reader_free(). It does not own the socket:
+ * close that yourself, after the reader is freed or not used any more. Use a reader from
+ * one thread at a time.
+ */
+typedef struct sockit_reader sockit_reader;
 
 /**
  * A server: its socket, handler, mode and workers. Opaque; create it with
@@ -372,6 +429,16 @@ typedef int sockit_socket;
  */
 typedef size_t sockit_socket;
 #endif
+
+/**
+ * One socket to wait for: sock, the events to wait for (SOCKIT_POLL_READ and/or
+ * SOCKIT_POLL_WRITE), and revents, which sockit_poll() sets to what happened.
+ */
+typedef struct sockit_pollfd {
+  sockit_socket sock;
+  short events;
+  short revents;
+} sockit_pollfd;
 
 /**
  * Told of each client of an echo server: its address (family 0 if it has none), and the
@@ -432,6 +499,10 @@ typedef void (*sockit_timer_fn)(int status, void *arg);
  */
 #define SOCKIT_INVALID_SOCKET (sockit_socket)~0
 #endif
+
+
+
+
 
 
 
@@ -633,6 +704,49 @@ int sockit_tcp_connect(const char *host, int port, int timeout_ms, sockit_socket
 int sockit_tcp_connect_addr(const struct sockit_addr *addr, int timeout_ms, sockit_socket *out);
 
 /**
+ * Creates an unconnected TCP socket, to connect with sockit_connect() once it is set up (for
+ * instance non-blocking, with sockit_set_nonblocking()). family is SOCKIT_IPV4, SOCKIT_IPV6,
+ * or SOCKIT_ANY for a socket that can connect to both (an IPv6 dual-stack socket where the
+ * system has one).
+ *
+ * On success writes the socket to *out (blocking mode; close it with sockit_close()) and
+ * returns SOCKIT_OK. Fails with SOCKIT_EAFNOSUPPORT, SOCKIT_EMFILE, or SOCKIT_EINVAL (bad
+ * family, NULL out). Does not block.
+ *
+ * # Safety
+ *
+ * `out` is NULL or points to a sockit_socket.
+ */
+int sockit_tcp_socket(int family, sockit_socket *out);
+
+/**
+ * Connects sock to addr. On a blocking socket, waits until connected and returns SOCKIT_OK,
+ * or fails with SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT, SOCKIT_ENETUNREACH,
+ * SOCKIT_EHOSTUNREACH... On a non-blocking socket, starts connecting and fails at once with
+ * SOCKIT_EINPROGRESS (on every platform): wait until sockit_poll() reports the socket
+ * writable, then call sockit_connect_finish(). (SOCKIT_OK at once is possible too.)
+ * Also fails with SOCKIT_EISCONN, SOCKIT_EALREADY (a connect is already under way),
+ * SOCKIT_EAFNOSUPPORT (an IPv6 address for an IPv4 socket), SOCKIT_EINVAL (NULL addr),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK.
+ *
+ * Blocks until connected or refused, unless the socket is non-blocking.
+ *
+ * # Safety
+ *
+ * `addr` is NULL or points to a sockit_addr.
+ */
+int sockit_connect(sockit_socket sock, const struct sockit_addr *addr);
+
+/**
+ * Tells how a non-blocking connect (SOCKIT_EINPROGRESS from sockit_connect()) went, once
+ * sockit_poll() reports the socket writable: SOCKIT_OK when connected; SOCKIT_EINPROGRESS
+ * while still connecting; else why it failed (SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT,
+ * SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN. Also
+ * fails with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_connect_finish(sockit_socket sock);
+
+/**
  * Creates a TCP server socket listening on host and port. host NULL (or "") listens on every
  * address of the machine, IPv4 and IPv6 at once (the tutorial's INADDR_ANY, extended to
  * IPv6); a name or literal listens on its first address that can be bound, and an IPv6 one
@@ -785,8 +899,9 @@ int64_t sockit_send(sockit_socket sock, const void *buf, size_t len);
  * Sends all len bytes of buf, with as many system calls as it takes.
  *
  * Returns len, or fails as sockit_send() does; after a failure some of the bytes may have
- * been sent. On a non-blocking socket a full send buffer fails with SOCKIT_EAGAIN without
- * saying how much went: use sockit_send() there.
+ * been sent. On a non-blocking socket no count is lost: SOCKIT_EAGAIN comes only when
+ * nothing was sent; once some bytes went, the call waits for room for the rest, for at most
+ * the socket's write timeout (SOCKIT_ETIMEDOUT after it).
  *
  * Blocks until everything is sent.
  *
@@ -818,7 +933,9 @@ int64_t sockit_recv(sockit_socket sock, void *buf, size_t len);
  * Receives exactly len bytes into buf, with as many system calls as it takes.
  *
  * Returns len. Fails with SOCKIT_EOF if the stream ends first (buf then holds what did
- * arrive), or as sockit_recv() does.
+ * arrive), or as sockit_recv() does. On a non-blocking socket no count is lost:
+ * SOCKIT_EAGAIN comes only when nothing was received; once some bytes arrived, the call
+ * waits for the rest, for at most the socket's read timeout (SOCKIT_ETIMEDOUT after it).
  *
  * Blocks until all len bytes have arrived.
  *
@@ -827,6 +944,48 @@ int64_t sockit_recv(sockit_socket sock, void *buf, size_t len);
  * `buf` is NULL or writable for `len` bytes.
  */
 int64_t sockit_recv_exact(sockit_socket sock, void *buf, size_t len);
+
+/**
+ * Receives until the peer closes its side of the stream (or shuts down its writing, as
+ * sockit_request() does): the server side of a request/response exchange. Up to len bytes
+ * go into buf, not NUL-terminated.
+ *
+ * Returns how many bytes arrived (0 if the stream ended at once). Fails with SOCKIT_ERANGE
+ * if more than len bytes arrive (buf then holds the first len; the stream has not ended),
+ * or as sockit_recv() does; after a failure some bytes may have been received into buf. On
+ * a non-blocking socket, SOCKIT_EAGAIN comes only when nothing was received; once bytes
+ * arrive the call waits for the rest, for at most the socket's read timeout.
+ *
+ * Blocks until the stream ends.
+ *
+ * # Safety
+ *
+ * `buf` is NULL or writable for `len` bytes.
+ */
+int64_t sockit_recv_to_end(sockit_socket sock, void *buf, size_t len);
+
+/**
+ * The client side of a request/response exchange over a connected TCP socket, as the
+ * Python socket HOWTO shows it: sends the request_len bytes of request, shuts down this
+ * side's writing (the server reads the end of the stream, which marks the end of the
+ * request), then receives the reply into reply (reply_len bytes of room, not
+ * NUL-terminated) until the server closes the connection. Close sock afterwards.
+ *
+ * Returns the length of the reply. Fails as sockit_send_all(), sockit_shutdown() or
+ * sockit_recv_to_end() do; with SOCKIT_ERANGE if the reply is longer than reply_len.
+ *
+ * Blocks until the server has closed the connection.
+ *
+ * # Safety
+ *
+ * `request` is NULL or readable for `request_len` bytes; `reply` is NULL or writable for
+ * `reply_len` bytes, and the two do not overlap.
+ */
+int64_t sockit_request(sockit_socket sock,
+                       const void *request,
+                       size_t request_len,
+                       void *reply,
+                       size_t reply_len);
 
 /**
  * Shuts down one direction of a connection, or both: SOCKIT_SHUT_RD, SOCKIT_SHUT_WR (the
@@ -847,6 +1006,215 @@ int sockit_shutdown(sockit_socket sock, int how);
  * data is delivered in the background).
  */
 int sockit_close(sockit_socket sock);
+
+/**
+ * A reader of messages of exactly size bytes each (size at least 1) from sock.
+ * SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
+ *
+ * On success writes the reader to *out (free it with sockit_reader_free()) and returns
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (size 0, NULL out). Does not block.
+ *
+ * # Safety
+ *
+ * `out` is NULL or points to a sockit_reader pointer.
+ */
+int sockit_reader_new_fixed(sockit_socket sock, size_t size, struct sockit_reader **out);
+
+/**
+ * A reader of messages that each end with the delim_len bytes at delim (copied; at least
+ * one byte), from sock. A message may hold at most max_len bytes before its delimiter: a
+ * longer one is reported as SOCKIT_EMSGSIZE without waiting for its end, so a peer cannot
+ * make the reader buffer without limit. SOCKIT_INVALID_SOCKET makes a reader fed with
+ * sockit_reader_push() instead.
+ *
+ * On success writes the reader to *out (free it with sockit_reader_free()) and returns
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty delimiter, NULL out). Does not block.
+ *
+ * # Safety
+ *
+ * `delim` is NULL or readable for `delim_len` bytes; `out` is NULL or points to a
+ * sockit_reader pointer.
+ */
+int sockit_reader_new_delimited(sockit_socket sock,
+                                const void *delim,
+                                size_t delim_len,
+                                size_t max_len,
+                                struct sockit_reader **out);
+
+/**
+ * A reader of length-prefixed messages from sock. A message may hold at most max_len bytes
+ * (a larger max_len means 4 GiB - 1, the most 4 bytes can say): a longer one is reported as
+ * SOCKIT_EMSGSIZE as soon as its length arrives. The reader's memory grows with the
+ * messages that actually arrive, not with the lengths a peer announces.
+ * SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
+ *
+ * On success writes the reader to *out (free it with sockit_reader_free()) and returns
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out). Does not block.
+ *
+ * # Safety
+ *
+ * `out` is NULL or points to a sockit_reader pointer.
+ */
+int sockit_reader_new_length_prefixed(sockit_socket sock,
+                                      size_t max_len,
+                                      struct sockit_reader **out);
+
+/**
+ * Releases the reader and the bytes it holds (not its socket). NULL is allowed. Does not
+ * block.
+ *
+ * # Safety
+ *
+ * `reader` is NULL or a reader from a sockit_reader_new_...() function, not yet freed.
+ */
+void sockit_reader_free(struct sockit_reader *reader);
+
+/**
+ * Returns the next whole message: from the bytes already received if they hold one, else
+ * after receiving from the socket. On success points *msg at the message and returns its
+ * length (0 for an empty message). The message is followed by a NUL byte (not counted), so
+ * text can be used as a C string; it belongs to the reader and stays valid until the next
+ * call with this reader or sockit_reader_free().
+ *
+ * Fails with:
+ * - SOCKIT_EOF: the peer closed the stream between two messages (a clean end);
+ * - SOCKIT_ETRUNCATED: the stream ended inside a message;
+ * - SOCKIT_EMSGSIZE: the next message is longer than the reader's max_len. It is skipped,
+ *   its bytes dropped as they arrive: call again for the message after it, or close;
+ * - SOCKIT_EAGAIN: the socket is non-blocking and no whole message has arrived yet (or, for
+ *   a reader fed by sockit_reader_push(), more must be pushed). What did arrive is kept:
+ *   call again once the socket is readable;
+ * - a receive error (SOCKIT_ECONNRESET, SOCKIT_ETIMEDOUT, ...), or SOCKIT_EINVAL for NULL
+ *   reader or msg.
+ *
+ * The end of the stream is final: later calls fail the same way.
+ *
+ * Blocks until a whole message has arrived, on a blocking socket. A message can wait in the
+ * reader when the socket is not readable: after a readable socket, call until SOCKIT_EAGAIN
+ * before waiting again (or see sockit_reader_buffered()).
+ *
+ * # Safety
+ *
+ * `reader` is NULL or a live reader, used by no other thread during the call; `msg` is NULL
+ * or points to a `const char *`.
+ */
+int64_t sockit_reader_next(struct sockit_reader *reader, const char **msg);
+
+/**
+ * Adds len bytes received elsewhere (by a server's on_data callback, say) to a reader made
+ * over SOCKIT_INVALID_SOCKET; the bytes are copied. len 0 marks the end of the stream, as
+ * on_data does. Then call sockit_reader_next() until SOCKIT_EAGAIN.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL reader, NULL data with len > 0, or a
+ * reader that reads its own socket), or SOCKIT_ENOMEM. Does not block.
+ *
+ * # Safety
+ *
+ * `reader` is NULL or a live reader, used by no other thread during the call; `data` is
+ * NULL or readable for `len` bytes.
+ */
+int sockit_reader_push(struct sockit_reader *reader, const void *data, size_t len);
+
+/**
+ * How many bytes the reader holds that it has not returned as messages yet: not 0 means
+ * that sockit_reader_next() may have a message without the socket becoming readable. 0 for
+ * NULL. Does not block.
+ *
+ * # Safety
+ *
+ * `reader` is NULL or a live reader, used by no other thread during the call.
+ */
+size_t sockit_reader_buffered(const struct sockit_reader *reader);
+
+/**
+ * Sends a length-prefixed message: its length as 4 bytes (network order), then its len
+ * bytes, in one system call where possible.
+ *
+ * Returns SOCKIT_OK once the whole message is sent. Fails as sockit_send_all() does (on a
+ * non-blocking socket, SOCKIT_EAGAIN only when nothing was sent), or with SOCKIT_EMSGSIZE
+ * (len above 4 GiB - 1) or SOCKIT_EINVAL (NULL msg with len > 0).
+ *
+ * Blocks until the message is sent, as sockit_send_all().
+ *
+ * # Safety
+ *
+ * `msg` is NULL or readable for `len` bytes.
+ */
+int sockit_send_length_prefixed(sockit_socket sock, const void *msg, size_t len);
+
+/**
+ * Sends a delimited message: its len bytes, then the delim_len bytes of delim, in one
+ * system call where possible.
+ *
+ * Returns SOCKIT_OK once the whole message is sent. Fails as sockit_send_all() does, or
+ * with SOCKIT_EINVAL: NULL or empty delimiter, NULL msg with len > 0, or a message that
+ * would not be read back whole because it holds the delimiter, or its last bytes and the
+ * delimiter hold an earlier one ("xa" with delimiter "aa"). Nothing is sent then.
+ *
+ * Blocks until the message is sent, as sockit_send_all().
+ *
+ * # Safety
+ *
+ * `msg` is NULL or readable for `len` bytes; `delim` is NULL or readable for `delim_len`
+ * bytes.
+ */
+int sockit_send_delimited(sockit_socket sock,
+                          const void *msg,
+                          size_t len,
+                          const void *delim,
+                          size_t delim_len);
+
+/**
+ * Writes a length-prefixed message into out (out_len bytes of room), to send several
+ * messages in one write. Returns the bytes written, len + 4. Fails with SOCKIT_ERANGE (out
+ * is too small; nothing written), SOCKIT_EMSGSIZE (len above 4 GiB - 1) or SOCKIT_EINVAL
+ * (NULL msg or out with a length). Does not block.
+ *
+ * # Safety
+ *
+ * `msg` is NULL or readable for `len` bytes; `out` is NULL or writable for `out_len` bytes.
+ */
+int64_t sockit_encode_length_prefixed(const void *msg, size_t len, void *out, size_t out_len);
+
+/**
+ * Writes a delimited message into out (out_len bytes of room), to send several messages in
+ * one write. Returns the bytes written, len + delim_len. Fails with SOCKIT_ERANGE (out is
+ * too small; nothing written) or SOCKIT_EINVAL (as sockit_send_delimited(), or NULL out with
+ * a length). Does not block.
+ *
+ * # Safety
+ *
+ * `msg` is NULL or readable for `len` bytes; `delim` is NULL or readable for `delim_len`
+ * bytes; `out` is NULL or writable for `out_len` bytes.
+ */
+int64_t sockit_encode_delimited(const void *msg,
+                                size_t len,
+                                const void *delim,
+                                size_t delim_len,
+                                void *out,
+                                size_t out_len);
+
+/**
+ * Waits until at least one of the count sockets in fds is ready as its events say, or
+ * timeout_ms milliseconds have passed (0: only look; SOCKIT_FOREVER: no limit). An entry
+ * whose sock is SOCKIT_INVALID_SOCKET is left out (its revents becomes 0). Signals do not
+ * cut the wait short.
+ *
+ * Returns how many entries have revents other than 0 (0 when the time ran out), and sets
+ * every entry's revents. SOCKIT_POLL_READ and SOCKIT_POLL_WRITE are reported, when asked
+ * for, also for a socket with an error or a hang-up: the call would not block, it would
+ * report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0; or SOCKIT_FOREVER with no
+ * socket to wait for, which would never return), SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL
+ * when count exceeds the process's descriptor limit; revents are left alone then.
+ *
+ * Blocks for up to timeout_ms.
+ *
+ * # Safety
+ *
+ * `fds` is NULL or points to `count` sockit_pollfd entries, used by no other thread during
+ * the call.
+ */
+int sockit_poll(struct sockit_pollfd *fds, size_t count, int timeout_ms);
 
 /**
  * Switches non-blocking mode on or off. In non-blocking mode a call that would wait fails

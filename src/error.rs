@@ -119,8 +119,11 @@ error_codes! {
     Internal = -4093, c"SOCKIT_EINTERNAL", c"Internal error in sockit (please report it)";
     /// A system error with no portable code; the raw error says which.
     Unknown = -4094, c"SOCKIT_EUNKNOWN", c"Unknown system error";
-    /// The stream ended before the expected bytes arrived.
-    Eof = -4095, c"SOCKIT_EOF", c"Unexpected end of stream";
+    /// The stream ended inside a message: its last message arrived cut short.
+    Truncated = -4090, c"SOCKIT_ETRUNCATED", c"Stream ended inside a message";
+    /// The stream ended: before the expected bytes arrived, or, for a message reader,
+    /// cleanly between two messages.
+    Eof = -4095, c"SOCKIT_EOF", c"End of stream";
 }
 
 impl ErrorCode {

@@ -5,13 +5,14 @@
 //!
 //! - [`ffi`] is the C boundary: the exported functions, their argument checks, the panic guard
 //!   and the thread's last error. Nothing else in the crate knows about C.
-//! - [`net`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust on top of `socket2`,
+//! - [`net`], [`framing`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust on top of `socket2`,
 //!   usable from Rust through the rlib.
 //! - `platform` is the one seam where operating systems differ beyond what `socket2` hides.
 
 pub mod echo;
 pub mod error;
 pub mod ffi;
+pub mod framing;
 pub mod net;
 pub mod server;
 mod platform;

@@ -8,6 +8,8 @@ use std::ptr;
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use sockit::ErrorCode;
 use sockit::ffi::addr::*;
 use sockit::ffi::echo::*;
@@ -19,151 +21,7 @@ use sockit::ffi::socket::*;
 use sockit::ffi::tcp::*;
 use sockit::ffi::tutorial::*;
 use sockit::ffi::udp::*;
-
-// Safe wrappers: each passes pointers to live Rust values of the lengths it says.
-
-fn name(code: i64) -> String {
-    // SAFETY: sockit_err_name accepts any int and returns a static string.
-    let name = unsafe { CStr::from_ptr(sockit_err_name(code as c_int)) };
-    name.to_string_lossy().into_owned()
-}
-
-#[track_caller]
-fn ok(rc: c_int) {
-    assert_eq!(rc, SOCKIT_OK, "failed with {}", name(rc.into()));
-}
-
-#[track_caller]
-fn fails_with(rc: i64, code: c_int) {
-    assert_eq!(
-        rc,
-        i64::from(code),
-        "expected {}, got {}",
-        name(code.into()),
-        name(rc)
-    );
-}
-
-fn tcp_listen(host: Option<&CStr>, backlog: c_int) -> Result<sockit_socket, c_int> {
-    let mut sock = SOCKIT_INVALID_SOCKET;
-    let host = host.map_or(ptr::null(), CStr::as_ptr);
-    // SAFETY: `host` is NULL or a C string; `sock` is a live out-parameter.
-    match unsafe { sockit_tcp_listen(host, 0, backlog, &mut sock) } {
-        SOCKIT_OK => Ok(sock),
-        err => Err(err),
-    }
-}
-
-fn tcp_connect(host: &CStr, port: u16, timeout_ms: c_int) -> Result<sockit_socket, c_int> {
-    let mut sock = SOCKIT_INVALID_SOCKET;
-    // SAFETY: `host` is a C string; `sock` is a live out-parameter.
-    match unsafe { sockit_tcp_connect(host.as_ptr(), port.into(), timeout_ms, &mut sock) } {
-        SOCKIT_OK => Ok(sock),
-        err => Err(err),
-    }
-}
-
-fn accept(listener: sockit_socket) -> (sockit_socket, sockit_addr) {
-    let (mut sock, mut peer) = (SOCKIT_INVALID_SOCKET, sockit_addr::default());
-    // SAFETY: live out-parameters.
-    ok(unsafe { sockit_accept(listener, &mut sock, &mut peer) });
-    (sock, peer)
-}
-
-fn local_addr(sock: sockit_socket) -> sockit_addr {
-    let mut addr = sockit_addr::default();
-    // SAFETY: a live out-parameter.
-    ok(unsafe { sockit_local_addr(sock, &mut addr) });
-    addr
-}
-
-fn peer_addr(sock: sockit_socket) -> sockit_addr {
-    let mut addr = sockit_addr::default();
-    // SAFETY: a live out-parameter.
-    ok(unsafe { sockit_peer_addr(sock, &mut addr) });
-    addr
-}
-
-fn text(addr: &sockit_addr) -> String {
-    let mut buf = [0u8; SOCKIT_ADDRSTRLEN as usize];
-    // SAFETY: `buf` is writable for its length.
-    let len = unsafe { sockit_addr_format(addr, buf.as_mut_ptr().cast(), buf.len()) };
-    assert!(len >= 0, "{}", name(len.into()));
-    assert_eq!(buf[len as usize], 0, "NUL-terminated");
-    String::from_utf8(buf[..len as usize].to_vec()).unwrap()
-}
-
-fn ip_text(addr: &sockit_addr) -> String {
-    let mut buf = [0u8; SOCKIT_ADDRSTRLEN as usize];
-    // SAFETY: `buf` is writable for its length.
-    let len = unsafe { sockit_addr_format_ip(addr, buf.as_mut_ptr().cast(), buf.len()) };
-    assert!(len >= 0, "{}", name(len.into()));
-    String::from_utf8(buf[..len as usize].to_vec()).unwrap()
-}
-
-fn parse(text: &CStr) -> Result<sockit_addr, c_int> {
-    let mut addr = sockit_addr::default();
-    // SAFETY: a C string and a live out-parameter.
-    match unsafe { sockit_addr_parse(text.as_ptr(), &mut addr) } {
-        SOCKIT_OK => Ok(addr),
-        err => Err(err),
-    }
-}
-
-fn send_all(sock: sockit_socket, data: &[u8]) -> i64 {
-    // SAFETY: `data` is readable for its length.
-    unsafe { sockit_send_all(sock, data.as_ptr().cast(), data.len()) }
-}
-
-fn recv(sock: sockit_socket, buf: &mut [u8]) -> i64 {
-    // SAFETY: `buf` is writable for its length.
-    unsafe { sockit_recv(sock, buf.as_mut_ptr().cast(), buf.len()) }
-}
-
-fn recv_exact(sock: sockit_socket, buf: &mut [u8]) -> i64 {
-    // SAFETY: `buf` is writable for its length.
-    unsafe { sockit_recv_exact(sock, buf.as_mut_ptr().cast(), buf.len()) }
-}
-
-fn udp_bind(host: Option<&CStr>) -> sockit_socket {
-    let mut sock = SOCKIT_INVALID_SOCKET;
-    let host = host.map_or(ptr::null(), CStr::as_ptr);
-    // SAFETY: `host` is NULL or a C string; `sock` is a live out-parameter.
-    ok(unsafe { sockit_udp_bind(host, 0, &mut sock) });
-    sock
-}
-
-fn udp_socket(family: c_int) -> sockit_socket {
-    let mut sock = SOCKIT_INVALID_SOCKET;
-    // SAFETY: a live out-parameter.
-    ok(unsafe { sockit_udp_socket(family, &mut sock) });
-    sock
-}
-
-fn sendto(sock: sockit_socket, data: &[u8], to: &sockit_addr) -> i64 {
-    // SAFETY: `data` is readable for its length; `to` is a live address.
-    unsafe { sockit_sendto(sock, data.as_ptr().cast(), data.len(), to) }
-}
-
-fn recvfrom(sock: sockit_socket, buf: &mut [u8]) -> (i64, sockit_addr) {
-    let mut from = sockit_addr::default();
-    // SAFETY: `buf` is writable for its length; `from` is a live out-parameter.
-    let rc = unsafe { sockit_recvfrom(sock, buf.as_mut_ptr().cast(), buf.len(), &mut from) };
-    (rc, from)
-}
-
-/// The loopback address of a family with a port.
-fn loopback(family: c_int, port: u16) -> sockit_addr {
-    let ip: &CStr = if family == SOCKIT_IPV4 {
-        c"127.0.0.1"
-    } else {
-        c"::1"
-    };
-    let mut addr = sockit_addr::default();
-    // SAFETY: a C string and a live out-parameter.
-    ok(unsafe { sockit_addr_from_ip(ip.as_ptr(), port.into(), &mut addr) });
-    addr
-}
+use support::capi::*;
 
 // Addresses
 

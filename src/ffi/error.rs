@@ -82,11 +82,14 @@ pub const SOCKIT_EAI_FAIL: c_int = -3004;
 pub const SOCKIT_EAI_NODATA: c_int = -3007;
 /// The host name is not known.
 pub const SOCKIT_EAI_NONAME: c_int = -3008;
+/// The stream ended inside a message: a message reader got its last message cut short.
+pub const SOCKIT_ETRUNCATED: c_int = -4090;
 /// A bug in sockit was caught before it could reach the caller. Please report it.
 pub const SOCKIT_EINTERNAL: c_int = -4093;
 /// A system error with no portable code; sockit_last_os_error() says which.
 pub const SOCKIT_EUNKNOWN: c_int = -4094;
-/// The stream ended before the expected bytes arrived.
+/// The stream ended: before the expected bytes arrived, or, for a message reader, cleanly
+/// between two messages.
 pub const SOCKIT_EOF: c_int = -4095;
 
 /// The library's version as text, such as "0.1.0". Static storage: never free it. Never NULL.

@@ -45,8 +45,9 @@ pub unsafe extern "C" fn sockit_send(sock: sockit_socket, buf: *const c_void, le
 /// Sends all len bytes of buf, with as many system calls as it takes.
 ///
 /// Returns len, or fails as sockit_send() does; after a failure some of the bytes may have
-/// been sent. On a non-blocking socket a full send buffer fails with SOCKIT_EAGAIN without
-/// saying how much went: use sockit_send() there.
+/// been sent. On a non-blocking socket no count is lost: SOCKIT_EAGAIN comes only when
+/// nothing was sent; once some bytes went, the call waits for room for the rest, for at most
+/// the socket's write timeout (SOCKIT_ETIMEDOUT after it).
 ///
 /// Blocks until everything is sent.
 ///
@@ -92,7 +93,9 @@ pub unsafe extern "C" fn sockit_recv(sock: sockit_socket, buf: *mut c_void, len:
 /// Receives exactly len bytes into buf, with as many system calls as it takes.
 ///
 /// Returns len. Fails with SOCKIT_EOF if the stream ends first (buf then holds what did
-/// arrive), or as sockit_recv() does.
+/// arrive), or as sockit_recv() does. On a non-blocking socket no count is lost:
+/// SOCKIT_EAGAIN comes only when nothing was received; once some bytes arrived, the call
+/// waits for the rest, for at most the socket's read timeout (SOCKIT_ETIMEDOUT after it).
 ///
 /// Blocks until all len bytes have arrived.
 ///
@@ -109,6 +112,72 @@ pub unsafe extern "C" fn sockit_recv_exact(
         // SAFETY: the C caller's promise, as documented above.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
         io::recv_exact_uninit(&sock, buf).map(byte_count)
+    })
+}
+
+/// Receives until the peer closes its side of the stream (or shuts down its writing, as
+/// sockit_request() does): the server side of a request/response exchange. Up to len bytes
+/// go into buf, not NUL-terminated.
+///
+/// Returns how many bytes arrived (0 if the stream ended at once). Fails with SOCKIT_ERANGE
+/// if more than len bytes arrive (buf then holds the first len; the stream has not ended),
+/// or as sockit_recv() does; after a failure some bytes may have been received into buf. On
+/// a non-blocking socket, SOCKIT_EAGAIN comes only when nothing was received; once bytes
+/// arrive the call waits for the rest, for at most the socket's read timeout.
+///
+/// Blocks until the stream ends.
+///
+/// # Safety
+///
+/// `buf` is NULL or writable for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_recv_to_end(
+    sock: sockit_socket,
+    buf: *mut c_void,
+    len: usize,
+) -> i64 {
+    call(|| {
+        // SAFETY: the C caller's promise, as documented above.
+        let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
+        io::recv_to_end(&sock, buf).map(byte_count)
+    })
+}
+
+/// The client side of a request/response exchange over a connected TCP socket, as the
+/// Python socket HOWTO shows it: sends the request_len bytes of request, shuts down this
+/// side's writing (the server reads the end of the stream, which marks the end of the
+/// request), then receives the reply into reply (reply_len bytes of room, not
+/// NUL-terminated) until the server closes the connection. Close sock afterwards.
+///
+/// Returns the length of the reply. Fails as sockit_send_all(), sockit_shutdown() or
+/// sockit_recv_to_end() do; with SOCKIT_ERANGE if the reply is longer than reply_len.
+///
+/// Blocks until the server has closed the connection.
+///
+/// # Safety
+///
+/// `request` is NULL or readable for `request_len` bytes; `reply` is NULL or writable for
+/// `reply_len` bytes, and the two do not overlap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_request(
+    sock: sockit_socket,
+    request: *const c_void,
+    request_len: usize,
+    reply: *mut c_void,
+    reply_len: usize,
+) -> i64 {
+    call(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (sock, request, reply) = unsafe {
+            (
+                borrow(sock)?,
+                input_bytes(request, request_len)?,
+                output_bytes(reply, reply_len)?,
+            )
+        };
+        io::send_all(&sock, request)?;
+        io::shutdown(&sock, Shutdown::Write)?;
+        io::recv_to_end(&sock, reply).map(byte_count)
     })
 }
 

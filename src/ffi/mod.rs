@@ -21,6 +21,8 @@ pub mod resolve;
 pub mod tcp;
 pub mod udp;
 pub mod io;
+pub mod framing;
+pub mod poll;
 pub mod options;
 pub mod tutorial;
 pub mod echo;

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use crate::ffi::addr::{read_addr, sockit_addr};
+use crate::ffi::addr::{self, read_addr, sockit_addr};
 use crate::ffi::boundary::{self, Out, borrow, call_status};
 use crate::ffi::socket::sockit_socket;
 use crate::net::socket::Bind;
@@ -57,6 +57,66 @@ pub unsafe extern "C" fn sockit_tcp_connect_addr(
         let socket = tcp::connect_addr(addr, boundary::timeout(timeout_ms)?)?;
         out.write(platform::into_raw(socket));
         Ok(())
+    })
+}
+
+/// Creates an unconnected TCP socket, to connect with sockit_connect() once it is set up (for
+/// instance non-blocking, with sockit_set_nonblocking()). family is SOCKIT_IPV4, SOCKIT_IPV6,
+/// or SOCKIT_ANY for a socket that can connect to both (an IPv6 dual-stack socket where the
+/// system has one).
+///
+/// On success writes the socket to *out (blocking mode; close it with sockit_close()) and
+/// returns SOCKIT_OK. Fails with SOCKIT_EAFNOSUPPORT, SOCKIT_EMFILE, or SOCKIT_EINVAL (bad
+/// family, NULL out). Does not block.
+///
+/// # Safety
+///
+/// `out` is NULL or points to a sockit_socket.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_tcp_socket(family: c_int, out: *mut sockit_socket) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise, as documented above.
+        let out = unsafe { Out::new(out) }?;
+        let socket = tcp::socket(addr::family(family)?)?;
+        out.write(platform::into_raw(socket));
+        Ok(())
+    })
+}
+
+/// Connects sock to addr. On a blocking socket, waits until connected and returns SOCKIT_OK,
+/// or fails with SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT, SOCKIT_ENETUNREACH,
+/// SOCKIT_EHOSTUNREACH... On a non-blocking socket, starts connecting and fails at once with
+/// SOCKIT_EINPROGRESS (on every platform): wait until sockit_poll() reports the socket
+/// writable, then call sockit_connect_finish(). (SOCKIT_OK at once is possible too.)
+/// Also fails with SOCKIT_EISCONN, SOCKIT_EALREADY (a connect is already under way),
+/// SOCKIT_EAFNOSUPPORT (an IPv6 address for an IPv4 socket), SOCKIT_EINVAL (NULL addr),
+/// SOCKIT_EBADF or SOCKIT_ENOTSOCK.
+///
+/// Blocks until connected or refused, unless the socket is non-blocking.
+///
+/// # Safety
+///
+/// `addr` is NULL or points to a sockit_addr.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_connect(sock: sockit_socket, addr: *const sockit_addr) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (sock, addr) = unsafe { (borrow(sock)?, read_addr(addr)?) };
+        tcp::connect_socket(&sock, addr)
+    })
+}
+
+/// Tells how a non-blocking connect (SOCKIT_EINPROGRESS from sockit_connect()) went, once
+/// sockit_poll() reports the socket writable: SOCKIT_OK when connected; SOCKIT_EINPROGRESS
+/// while still connecting; else why it failed (SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT,
+/// SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN. Also
+/// fails with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+#[unsafe(no_mangle)]
+pub extern "C" fn sockit_connect_finish(sock: sockit_socket) -> c_int {
+    call_status(|| {
+        // SAFETY: the handle is only asked about its connection.
+        let sock = unsafe { borrow(sock) }?;
+        tcp::finish_connect(&sock)
     })
 }
 

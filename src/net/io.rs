@@ -3,13 +3,16 @@
 //! Every call here retries `EINTR`, sends without SIGPIPE, and reports an expired socket
 //! timeout as `TimedOut`, distinct from `WouldBlock` on a non-blocking socket.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::net::Shutdown;
+use std::time::Instant;
 
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::net::poll::Interest;
+use crate::net::wait::wait_for;
 use crate::platform;
 
 /// Runs a system call until it is not interrupted by a signal.
@@ -45,17 +48,56 @@ pub fn send(socket: &Socket, buf: &[u8]) -> Result<usize> {
 }
 
 /// Sends all of `buf`, as many `send` calls as it takes. On failure some bytes may have been
-/// sent already.
+/// sent already. On a non-blocking socket see [`continue_after`].
 pub fn send_all(socket: &Socket, buf: &[u8]) -> Result<usize> {
-    let mut sent = 0;
-    while sent < buf.len() {
-        match send(socket, &buf[sent..])? {
+    send_all_vectored(socket, &mut [IoSlice::new(buf)])?;
+    Ok(buf.len())
+}
+
+/// Sends all of `bufs`, one after the other, with as few system calls as it takes (each
+/// sends from several buffers at once). As [`send_all`] otherwise.
+pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Result<()> {
+    platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    IoSlice::advance_slices(&mut bufs, 0);
+    let mut started = false;
+    while !bufs.is_empty() {
+        let sent =
+            retry_interrupted(|| socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS));
+        match sent.map_err(|e| socket_error(socket, e)) {
             // A stream that accepts nothing for a non-empty buffer is not going to.
-            0 => return Err(ErrorCode::BrokenPipe.into()),
-            n => sent += n,
+            Ok(0) => return Err(ErrorCode::BrokenPipe.into()),
+            Ok(count) => {
+                started = true;
+                IoSlice::advance_slices(&mut bufs, count);
+            }
+            Err(err) => continue_after(socket, err, started, Interest::WRITE)?,
         }
     }
-    Ok(sent)
+    Ok(())
+}
+
+/// Decides what a would-block means to a call that moves a whole length, so that its count
+/// is never lost: before any byte has moved the call fails with it (try again later, nothing
+/// happened); once some have, the call waits for the socket and goes on, for at most the
+/// socket's own timeout in that direction. Other errors end the call.
+fn continue_after(socket: &Socket, err: Error, started: bool, interest: Interest) -> Result<()> {
+    if err.code() != ErrorCode::WouldBlock || !started {
+        return Err(err);
+    }
+    let timeout = if interest.read {
+        socket.read_timeout()
+    } else {
+        socket.write_timeout()
+    };
+    let deadline = timeout
+        .ok()
+        .flatten()
+        .map(|timeout| Instant::now() + timeout);
+    if wait_for(socket, interest, deadline)? {
+        Ok(())
+    } else {
+        Err(ErrorCode::TimedOut.into())
+    }
 }
 
 /// One `recv`: the bytes that are there (at least one), or 0 at the end of the stream.
@@ -78,21 +120,44 @@ pub fn recv_exact(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
     recv_exact_uninit(socket, as_uninit(buf))
 }
 
-/// [`recv_exact`] into a buffer that may be uninitialized; all of it is on success.
+/// [`recv_exact`] into a buffer that may be uninitialized; all of it is on success. On a
+/// non-blocking socket see [`continue_after`].
 pub fn recv_exact_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
     let mut received = 0;
     while received < buf.len() {
-        match recv_uninit(socket, &mut buf[received..])? {
-            0 => return Err(ErrorCode::Eof.into()),
-            n => received += n,
+        match recv_uninit(socket, &mut buf[received..]) {
+            Ok(0) => return Err(ErrorCode::Eof.into()),
+            Ok(count) => received += count,
+            Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
         }
     }
     Ok(received)
 }
 
+/// Receives until the peer ends the stream, into `buf`: the other half of a request sent with
+/// a shutdown after it. Returns how many bytes came. Fails with `BufferTooSmall` if more than
+/// `buf` holds arrive (then `buf` holds the first of them). On a non-blocking socket see
+/// [`continue_after`].
+pub fn recv_to_end(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    let mut received = 0;
+    loop {
+        let result = match buf.get_mut(received..) {
+            Some(rest) if !rest.is_empty() => recv_uninit(socket, rest),
+            // Full: one more byte tells whether the stream ends here.
+            _ => recv(socket, &mut [0u8]),
+        };
+        match result {
+            Ok(0) => return Ok(received),
+            Ok(_) if received == buf.len() => return Err(ErrorCode::BufferTooSmall.into()),
+            Ok(count) => received += count,
+            Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
+        }
+    }
+}
+
 /// Views initialized bytes as possibly-uninitialized ones, for the system calls that fill
 /// buffers.
-pub(crate) fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+pub fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
     // SAFETY: `MaybeUninit<u8>` has the layout of `u8`. The calls we pass the buffer to only
     // ever write initialized bytes into it, so `buf` stays initialized.
     unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }

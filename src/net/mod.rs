@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod io;
 pub mod options;
+pub mod poll;
 pub mod resolve;
 pub mod socket;
 pub mod tcp;

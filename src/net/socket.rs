@@ -43,6 +43,25 @@ pub(crate) fn new_socket(ipv6: bool, ty: Type) -> Result<Socket> {
     Socket::new(domain, ty, Some(protocol)).map_err(Error::from)
 }
 
+/// An unbound socket of type `ty`. `Family::Any` makes an IPv6 socket that also reaches IPv4
+/// addresses (an IPv4 socket where the system has no dual-stack IPv6).
+pub(crate) fn unbound_socket(ty: Type, family: Family) -> Result<Socket> {
+    match family {
+        Family::V4 => new_socket(false, ty),
+        Family::V6 => {
+            let socket = new_socket(true, ty)?;
+            socket.set_only_v6(true)?;
+            Ok(socket)
+        }
+        Family::Any => new_socket(true, ty)
+            .and_then(|socket| {
+                socket.set_only_v6(false)?;
+                Ok(socket)
+            })
+            .or_else(|_| new_socket(false, ty)),
+    }
+}
+
 /// A socket of type `ty` bound where `bind` says.
 pub(crate) fn bound_socket(ty: Type, bind: Bind<'_>) -> Result<Socket> {
     match bind {

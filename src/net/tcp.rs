@@ -1,15 +1,17 @@
 //! TCP: connecting to a host, listening, accepting.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::{Family, from_sock_addr, normalize};
+use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
 use crate::net::io::{retry_interrupted, socket_error};
+use crate::net::poll::Interest;
 use crate::net::resolve::{first_that_works, resolve};
-use crate::net::socket::{Bind, bound_socket, new_socket};
+use crate::net::socket::{Bind, bound_socket, new_socket, unbound_socket};
+use crate::net::wait::wait_for;
 use crate::platform;
 
 /// Connects to `host` (a name or an IP literal) on `port`, trying each of its addresses in
@@ -32,6 +34,64 @@ pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>) -> Result<Socke
     let limit = timeout.unwrap_or(Duration::from_millis(i32::MAX as u64));
     socket.connect_timeout(&addr.into(), limit)?;
     Ok(socket)
+}
+
+/// An unconnected TCP socket, in blocking mode, to connect with [`connect_socket`].
+/// `Family::Any` makes an IPv6 socket that also reaches IPv4 addresses (an IPv4 socket
+/// where the system has no dual-stack IPv6).
+pub fn socket(family: Family) -> Result<Socket> {
+    unbound_socket(Type::STREAM, family)
+}
+
+/// Connects a socket the caller made. A blocking socket waits until connected or refused; a
+/// non-blocking one fails at once with `InProgress` (wait until it is writable, then ask
+/// [`finish_connect`]). An IPv4 address is reached through an IPv6 dual-stack socket.
+pub fn connect_socket(socket: &Socket, addr: SocketAddr) -> Result<()> {
+    let mut addr = normalize(addr);
+    if addr.is_ipv4() && platform::is_ipv6_socket(socket) {
+        addr = to_ipv6_mapped(addr);
+    }
+    match socket.connect(&addr.into()) {
+        Ok(()) => Ok(()),
+        // The attempt goes on after a signal; a second connect would fail with EALREADY.
+        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {
+            wait_for(socket, Interest::WRITE, None)?;
+            finish_connect(socket)
+        }
+        Err(err) => {
+            let err = Error::from(err);
+            if platform::connect_started(err.code()) {
+                Err(ErrorCode::InProgress.into())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// How a connection attempt on a non-blocking socket went: `Ok` once connected,
+/// `InProgress` while it goes on, else the reason it failed (reported once; after that,
+/// `NotConnected`). Does not block.
+pub fn finish_connect(socket: &Socket) -> Result<()> {
+    if let Some(err) = socket.take_error()? {
+        return Err(err.into());
+    }
+    match socket.peer_addr() {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = Error::from(err);
+            if err.code() != ErrorCode::NotConnected {
+                return Err(err);
+            }
+            // Not connected: still trying, unless the socket reports that the attempt ended.
+            let now = Some(Instant::now());
+            if wait_for(socket, Interest::WRITE, now)? {
+                Err(err)
+            } else {
+                Err(ErrorCode::InProgress.into())
+            }
+        }
+    }
 }
 
 /// A listening socket where `bind` says (for port 0, ask the socket's local address which

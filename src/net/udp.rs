@@ -9,27 +9,13 @@ use socket2::{MaybeUninitSlice, Socket, Type};
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
 use crate::net::io::{as_uninit, retry_interrupted, socket_error};
-use crate::net::socket::{Bind, bound_socket, new_socket};
+use crate::net::socket::{Bind, bound_socket, unbound_socket};
 use crate::platform;
 
 /// An unbound UDP socket, for clients. `Family::Any` makes an IPv6 socket that also reaches
 /// IPv4 addresses (an IPv4 socket where the system has no dual-stack IPv6).
 pub fn socket(family: Family) -> Result<Socket> {
-    match family {
-        Family::V4 => new_socket(false, Type::DGRAM),
-        Family::V6 => {
-            let socket = new_socket(true, Type::DGRAM)?;
-            socket.set_only_v6(true)?;
-            Ok(socket)
-        }
-        Family::Any => {
-            let dual = new_socket(true, Type::DGRAM).and_then(|socket| {
-                socket.set_only_v6(false)?;
-                Ok(socket)
-            });
-            dual.or_else(|_| new_socket(false, Type::DGRAM))
-        }
-    }
+    unbound_socket(Type::DGRAM, family)
 }
 
 /// A UDP socket bound where `bind` says.
@@ -47,7 +33,11 @@ pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
             .map_err(|e| socket_error(socket, e))
     };
     match send(to) {
-        Err(err) if to.is_ipv4() && refuses_ipv4_destination(&err) && is_ipv6_socket(socket) => {
+        Err(err)
+            if to.is_ipv4()
+                && refuses_ipv4_destination(&err)
+                && platform::is_ipv6_socket(socket) =>
+        {
             send(to_ipv6_mapped(to))
         }
         result => result,
@@ -59,10 +49,6 @@ fn refuses_ipv4_destination(err: &Error) -> bool {
         err.code(),
         ErrorCode::AddressFamilyNotSupported | ErrorCode::InvalidArgument
     )
-}
-
-fn is_ipv6_socket(socket: &Socket) -> bool {
-    socket.local_addr().is_ok_and(|addr| addr.is_ipv6())
 }
 
 /// Receives one datagram into `buf`: its length and sender. A datagram longer than `buf`

@@ -9,7 +9,8 @@
 //! - `SEND_FLAGS`, `RECV_NOW_FLAGS`, `prepare_send`: sending without SIGPIPE, and receiving
 //!   without blocking;
 //! - `would_block_means_timeout`: telling a socket timeout from a would-block;
-//! - `poll_readable`: waiting for one socket with a timeout;
+//! - `PollFd`, `poll_entry`, `poll`, `poll_readiness`: waiting for many sockets at once;
+//! - `connect_started`, `is_ipv6_socket`: connecting non-blocking, and to IPv4 from IPv6;
 //! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
 //! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
 //! - `raw`: a socket's handle, to hand to C;

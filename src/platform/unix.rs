@@ -11,6 +11,7 @@ use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, socket_addr_from_bytes};
+use crate::net::poll::{Interest, Readiness};
 
 /// The handle C programs hold: a file descriptor.
 pub(crate) type RawSocket = RawFd;
@@ -143,7 +144,8 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
         Already => libc::EALREADY,
         InProgress => libc::EINPROGRESS,
         Cancelled => libc::ECANCELED,
-        NameTryAgain | NameFailure | NameNoData | NameNotFound | Internal | Unknown | Eof => {
+        NameTryAgain | NameFailure | NameNoData | NameNotFound | Internal | Unknown | Eof
+        | Truncated => {
             return None;
         }
     })
@@ -232,21 +234,63 @@ pub(crate) fn would_block_means_timeout(socket: &Socket) -> bool {
     socket.nonblocking().is_ok_and(|nonblocking| !nonblocking)
 }
 
-/// Waits until the socket is readable (or has an error to report), at most `timeout_ms`
-/// milliseconds (`-1`: no limit). `Ok(false)` when the time ran out.
-pub(crate) fn poll_readable(socket: &Socket, timeout_ms: c_int) -> io::Result<bool> {
+/// One entry of a `poll()` call.
+pub(crate) type PollFd = libc::pollfd;
+
+/// An entry that waits for `socket` as `interest` says; `None` makes an entry that `poll`
+/// ignores.
+pub(crate) fn poll_entry(socket: Option<&Socket>, interest: Interest) -> PollFd {
     use std::os::fd::AsRawFd;
-    let mut entry = libc::pollfd {
-        fd: socket.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd, and we pass a count of one.
-    match unsafe { libc::poll(&mut entry, 1, timeout_ms) } {
-        -1 => Err(io::Error::last_os_error()),
-        0 => Ok(false),
-        _ => Ok(true),
+    let mut events = 0;
+    if interest.read {
+        events |= libc::POLLIN;
     }
+    if interest.write {
+        events |= libc::POLLOUT;
+    }
+    libc::pollfd {
+        fd: socket.map_or(INVALID_SOCKET, |socket| socket.as_raw_fd()),
+        events,
+        revents: 0,
+    }
+}
+
+/// What `poll` reported for an entry.
+pub(crate) fn poll_readiness(entry: &PollFd) -> Readiness {
+    Readiness::reported(
+        entry.events,
+        entry.revents,
+        [
+            libc::POLLIN,
+            libc::POLLOUT,
+            libc::POLLERR,
+            libc::POLLHUP,
+            libc::POLLNVAL,
+        ],
+    )
+}
+
+/// `poll()`: waits until an entry is ready, at most `timeout_ms` milliseconds (`-1`: no
+/// limit), and returns how many are. No `FD_SETSIZE` limit.
+pub(crate) fn poll(entries: &mut [PollFd], timeout_ms: c_int) -> io::Result<usize> {
+    let count = libc::nfds_t::try_from(entries.len())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `entries` is a valid array of `count` pollfds for the whole call.
+    match unsafe { libc::poll(entries.as_mut_ptr(), count, timeout_ms) } {
+        -1 => Err(io::Error::last_os_error()),
+        ready => Ok(ready as usize),
+    }
+}
+
+/// Whether the socket is an IPv6 one (which reaches IPv4 addresses only as IPv4-mapped
+/// ones). Unix names the family of unbound sockets too.
+pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
+    socket.local_addr().is_ok_and(|addr| addr.is_ipv6())
+}
+
+/// A connect on a non-blocking socket starts with `EINPROGRESS`.
+pub(crate) fn connect_started(code: ErrorCode) -> bool {
+    code == ErrorCode::InProgress
 }
 
 /// BSD-derived systems (and macOS) give accepted sockets the listener's `O_NONBLOCK`;

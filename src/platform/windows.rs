@@ -14,6 +14,7 @@ use windows_sys::Win32::Networking::WinSock as ws;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, socket_addr_from_bytes};
+use crate::net::poll::{Interest, Readiness};
 
 /// The handle C programs hold: a Winsock `SOCKET`.
 pub(crate) type RawSocket = usize;
@@ -181,7 +182,7 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
         NameTryAgain => WSATRY_AGAIN,
         NameFailure => WSANO_RECOVERY,
         NameNoData => WSANO_DATA,
-        NotPermitted | BufferTooSmall | Internal | Unknown | Eof => return None,
+        NotPermitted | BufferTooSmall | Internal | Unknown | Eof | Truncated => return None,
     })
 }
 
@@ -242,21 +243,81 @@ pub(crate) fn would_block_means_timeout(_socket: &Socket) -> bool {
     false
 }
 
-/// Waits until the socket is readable (or has an error to report), at most `timeout_ms`
-/// milliseconds (`-1`: no limit). `Ok(false)` when the time ran out.
-pub(crate) fn poll_readable(socket: &Socket, timeout_ms: c_int) -> io::Result<bool> {
+/// One entry of a `WSAPoll()` call.
+pub(crate) type PollFd = ws::WSAPOLLFD;
+
+/// An entry that waits for `socket` as `interest` says; `None` makes an entry that `WSAPoll`
+/// ignores.
+pub(crate) fn poll_entry(socket: Option<&Socket>, interest: Interest) -> PollFd {
     use std::os::windows::io::AsRawSocket;
-    let mut entry = ws::WSAPOLLFD {
-        fd: socket.as_raw_socket() as ws::SOCKET,
-        events: ws::POLLRDNORM as i16,
-        revents: 0,
-    };
-    // SAFETY: one valid WSAPOLLFD, and we pass a count of one.
-    match unsafe { ws::WSAPoll(&mut entry, 1, timeout_ms) } {
-        ws::SOCKET_ERROR => Err(io::Error::from_raw_os_error(last_os_error())),
-        0 => Ok(false),
-        _ => Ok(true),
+    let mut events = 0;
+    if interest.read {
+        events |= ws::POLLRDNORM as i16;
     }
+    if interest.write {
+        events |= ws::POLLWRNORM as i16;
+    }
+    ws::WSAPOLLFD {
+        fd: socket.map_or(ws::INVALID_SOCKET, |socket| {
+            socket.as_raw_socket() as ws::SOCKET
+        }),
+        events,
+        revents: 0,
+    }
+}
+
+/// What `WSAPoll` reported for an entry.
+pub(crate) fn poll_readiness(entry: &PollFd) -> Readiness {
+    Readiness::reported(
+        entry.events,
+        entry.revents,
+        [
+            ws::POLLRDNORM as i16,
+            ws::POLLWRNORM as i16,
+            ws::POLLERR as i16,
+            ws::POLLHUP as i16,
+            ws::POLLNVAL as i16,
+        ],
+    )
+}
+
+/// `WSAPoll()`: waits until an entry is ready, at most `timeout_ms` milliseconds (`-1`: no
+/// limit), and returns how many are. No `FD_SETSIZE` limit. (Before Windows 10 version 2004
+/// a failed connection attempt was not reported; sockit_connect_finish() still tells it.)
+pub(crate) fn poll(entries: &mut [PollFd], timeout_ms: c_int) -> io::Result<usize> {
+    start_winsock();
+    let count =
+        u32::try_from(entries.len()).map_err(|_| io::Error::from_raw_os_error(ws::WSAEINVAL))?;
+    // SAFETY: `entries` is a valid array of `count` WSAPOLLFDs for the whole call.
+    match unsafe { ws::WSAPoll(entries.as_mut_ptr(), count, timeout_ms) } {
+        ws::SOCKET_ERROR => Err(io::Error::from_raw_os_error(last_os_error())),
+        ready => Ok(ready as usize),
+    }
+}
+
+/// Whether the socket is an IPv6 one (which reaches IPv4 addresses only as IPv4-mapped
+/// ones). Asked of the protocol, as Windows has no local address for unbound sockets.
+pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
+    use std::os::windows::io::AsRawSocket;
+    // SAFETY: WSAPROTOCOL_INFOW is a plain C struct; all zeros is a valid value to fill.
+    let mut info: ws::WSAPROTOCOL_INFOW = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<ws::WSAPROTOCOL_INFOW>() as i32;
+    // SAFETY: `info` is writable for `len` bytes, and `len` says so.
+    let rc = unsafe {
+        ws::getsockopt(
+            socket.as_raw_socket() as ws::SOCKET,
+            ws::SOL_SOCKET,
+            ws::SO_PROTOCOL_INFOW,
+            (&mut info as *mut ws::WSAPROTOCOL_INFOW).cast(),
+            &mut len,
+        )
+    };
+    rc == 0 && info.iAddressFamily == i32::from(ws::AF_INET6)
+}
+
+/// A connect on a non-blocking socket starts with `WSAEWOULDBLOCK`.
+pub(crate) fn connect_started(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::WouldBlock | ErrorCode::InProgress)
 }
 
 /// Accepted sockets inherit the listener's non-blocking mode on Windows.

@@ -7,6 +7,7 @@
 //! stay there for people to run by hand. Used by the tests and by `cargo run --example demo`.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod capi;
 pub mod experiments;
 
 use std::ffi::OsStr;
@@ -428,4 +429,21 @@ pub fn zombie_children(pid: u32) -> Vec<String> {
         }
     }
     zombies
+}
+
+/// Raises this process's descriptor limit to its hard limit (child processes inherit it);
+/// returns the new soft limit.
+#[cfg(unix)]
+pub fn raise_descriptor_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for getrlimit and setrlimit to read and write.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+    limit.rlim_cur
 }
