@@ -81,6 +81,25 @@ sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr): SOCK
 sockit_addr_to_sockaddr(&addr, (struct sockaddr *)raw, sizeof raw): 28
 sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr): 0
 sockaddr round trip: yes
+sockit_reader_new_fixed(sock, 0, &reader): SOCKIT_EINVAL
+sockit_reader_new_delimited(sock, NULL, 2, 10, &reader): SOCKIT_EINVAL
+sockit_reader_new_delimited(sock, "", 0, 10, &reader): SOCKIT_EINVAL
+sockit_reader_new_length_prefixed(sock, 10, NULL): SOCKIT_EINVAL
+reader untouched: yes
+sockit_reader_next(NULL, &msg): SOCKIT_EINVAL
+sockit_reader_push(NULL, "x", 1): SOCKIT_EINVAL
+sockit_reader_buffered(NULL): 0
+sockit_send_length_prefixed(sock, NULL, 3): SOCKIT_EINVAL
+sockit_send_delimited(sock, "a\nb", 3, "\n", 1): SOCKIT_EINVAL
+sockit_encode_length_prefixed("abc", 3, small, sizeof small): SOCKIT_ERANGE
+sockit_encode_delimited("abc", 3, NULL, 1, buf, sizeof buf): SOCKIT_EINVAL
+sockit_poll(NULL, 3, 0): SOCKIT_EINVAL
+sockit_poll(NULL, 0, SOCKIT_FOREVER): SOCKIT_EINVAL
+sockit_connect(sock, NULL): SOCKIT_EINVAL
+sockit_connect_finish(SOCKIT_INVALID_SOCKET): SOCKIT_EBADF
+sockit_tcp_socket(5, &out): SOCKIT_EINVAL
+sockit_recv_to_end(SOCKIT_INVALID_SOCKET, buf, sizeof buf): SOCKIT_EBADF
+sockit_request(sock, NULL, 4, buf, sizeof buf): SOCKIT_EINVAL
 sockit_accept(udp, &out, NULL): SOCKIT_EOPNOTSUPP
 sockit_echo_tcp_server(udp, NULL, NULL): SOCKIT_EOPNOTSUPP
 sockit_set_nodelay(udp, 1): SOCKIT_EOPNOTSUPP

@@ -292,7 +292,7 @@ fn code_name(code: c_int) -> String {
 }
 
 unsafe extern "C" fn ignore_connection(
-    _: c_int,
+    _: sockit::ffi::socket::sockit_socket,
     _: *const sockit::ffi::addr::sockit_addr,
     _: *mut c_void,
 ) {

@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
             let len = sockit_addr_format(&addr, buf.as_mut_ptr().cast(), buf.len());
             assert!(len > 0, "a parsed address formats");
             let mut again = sockit_addr::default();
-            assert_eq!(sockit_addr_parse(buf.as_ptr().cast(), &mut again), SOCKIT_OK);
+            assert_eq!(
+                sockit_addr_parse(buf.as_ptr().cast(), &mut again),
+                SOCKIT_OK
+            );
             assert!(sockit_addr_equal(&addr, &again), "{text:?}");
         }
         let port = sockit_parse_port(text.as_ptr());

@@ -53,7 +53,9 @@ fn reference(framing: &Framing, stream: &[u8]) -> (Vec<Item>, ErrorCode) {
                 at += 4 + len;
             }
             Framing::Delimited { delimiter, max_len } => {
-                let found = rest.windows(delimiter.len()).position(|w| w == &delimiter[..]);
+                let found = rest
+                    .windows(delimiter.len())
+                    .position(|w| w == &delimiter[..]);
                 match found {
                     Some(len) if len <= *max_len => {
                         items.push(Item::Message(rest[..len].to_vec()));
@@ -72,7 +74,11 @@ fn reference(framing: &Framing, stream: &[u8]) -> (Vec<Item>, ErrorCode) {
             }
         }
     };
-    let end = if ended_inside { ErrorCode::Truncated } else { ErrorCode::Eof };
+    let end = if ended_inside {
+        ErrorCode::Truncated
+    } else {
+        ErrorCode::Eof
+    };
     (items, end)
 }
 
@@ -94,14 +100,20 @@ fuzz_target!(|data: &[u8]| {
         _ => Framing::length_prefixed(size),
     };
     let pieces_end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-    let (pieces, stream) = (&rest[..pieces_end], rest.get(pieces_end + 1..).unwrap_or(&[]));
+    let (pieces, stream) = (
+        &rest[..pieces_end],
+        rest.get(pieces_end + 1..).unwrap_or(&[]),
+    );
 
     let mut decoder = Decoder::new(framing.clone());
     let mut items = Vec::new();
     let mut at = 0;
     let mut sizes = pieces.iter().map(|&p| usize::from(p)).cycle();
     while at < stream.len() {
-        let piece = sizes.next().unwrap_or(stream.len()).clamp(1, stream.len() - at);
+        let piece = sizes
+            .next()
+            .unwrap_or(stream.len())
+            .clamp(1, stream.len() - at);
         // Alternate between receiving into spare room and pushing.
         if piece % 2 == 0 {
             let room = decoder.spare();

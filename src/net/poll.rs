@@ -68,7 +68,7 @@ impl Readiness {
 }
 
 /// Sockets to wait for, each with its interest.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PollSet {
     entries: Vec<platform::PollFd>,
     /// How many entries are sockets rather than left out.

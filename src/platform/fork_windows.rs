@@ -10,7 +10,8 @@ pub(crate) type Pid = u32;
 /// Whether the system can fork.
 pub(crate) const SUPPORTED: bool = false;
 
-/// Which side of a fork this is.
+/// Which side of a fork this is (the same type as on Unix; never made here).
+#[allow(dead_code)]
 pub(crate) enum Forked {
     Child,
     Parent(Pid),

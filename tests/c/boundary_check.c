@@ -39,6 +39,8 @@ static int api(void) {
     sockit_socket sock = SOCKIT_INVALID_SOCKET, out = SOCKIT_INVALID_SOCKET, closed, udp;
     sockit_addr addr, bad_family, untouched;
     unsigned char raw[128];
+    sockit_reader *reader = NULL;
+    const char *msg;
 
     memset(&bad_family, 0, sizeof bad_family);
     bad_family.family = 5;
@@ -123,6 +125,28 @@ static int api(void) {
     untouched = addr;
     SHOW(sockit_addr_from_sockaddr((const struct sockaddr *)raw, sizeof raw, &addr));
     printf("sockaddr round trip: %s\n", sockit_addr_equal(&addr, &untouched) ? "yes" : "no");
+
+    /* Messages, polling, connecting */
+    SHOW(sockit_reader_new_fixed(sock, 0, &reader));
+    SHOW(sockit_reader_new_delimited(sock, NULL, 2, 10, &reader));
+    SHOW(sockit_reader_new_delimited(sock, "", 0, 10, &reader));
+    SHOW(sockit_reader_new_length_prefixed(sock, 10, NULL));
+    printf("reader untouched: %s\n", reader == NULL ? "yes" : "no");
+    SHOW(sockit_reader_next(NULL, &msg));
+    SHOW(sockit_reader_push(NULL, "x", 1));
+    SHOW(sockit_reader_buffered(NULL));
+    sockit_reader_free(NULL);
+    SHOW(sockit_send_length_prefixed(sock, NULL, 3));
+    SHOW(sockit_send_delimited(sock, "a\nb", 3, "\n", 1));
+    SHOW(sockit_encode_length_prefixed("abc", 3, small, sizeof small));
+    SHOW(sockit_encode_delimited("abc", 3, NULL, 1, buf, sizeof buf));
+    SHOW(sockit_poll(NULL, 3, 0));
+    SHOW(sockit_poll(NULL, 0, SOCKIT_FOREVER));
+    SHOW(sockit_connect(sock, NULL));
+    SHOW(sockit_connect_finish(SOCKIT_INVALID_SOCKET));
+    SHOW(sockit_tcp_socket(5, &out));
+    SHOW(sockit_recv_to_end(SOCKIT_INVALID_SOCKET, buf, sizeof buf));
+    SHOW(sockit_request(sock, NULL, 4, buf, sizeof buf));
 
     /* Wrong kind of socket */
     SHOW(sockit_accept(udp, &out, NULL));
