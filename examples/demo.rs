@@ -64,38 +64,60 @@ fn echo_pair(protocol: &str, linkage: Linkage, server_lines_on_stderr: bool) -> 
     all_echoed
 }
 
+/// Starts `server` with `server_args`, runs `client` with the arguments `client_args` makes
+/// from the server's port, and shows both command lines and what the client printed, as a
+/// shell session would. True if the client succeeded.
+fn session(
+    server: &str,
+    server_args: &[&str],
+    client: &str,
+    client_args: impl FnOnce(&str) -> Vec<String>,
+) -> bool {
+    let programs = programs();
+    let server_program = programs.path(server, Linkage::Static);
+    println!("$ {} {} &", shown(&server_program), quoted(server_args));
+    let running = Server::start(&server_program, server_args);
+    let client_program = programs.path(client, Linkage::Static);
+    let client_line = client_args(&running.port().to_string());
+    let client_refs: Vec<&str> = client_line.iter().map(String::as_str).collect();
+    println!("$ {} {}", shown(&client_program), quoted(&client_refs));
+    let output = run(&client_program, &client_line, Duration::from_secs(60));
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    println!("$ kill %1\n");
+    output.status.success()
+}
+
 /// Part 2 of the tutorial, short form: a server in each concurrency mode against the
 /// threaded clients; the times show who waits for whom.
 fn servers_that_scale() -> bool {
-    let programs = programs();
     let mut all_served = true;
     for (server, server_args, client, client_args) in [
-        ("udp_lengthy_server", "0.3", "udp_stress_client", vec!["5"]),
+        (
+            "udp_lengthy_server",
+            &["0.3"][..],
+            "udp_stress_client",
+            &["5"][..],
+        ),
         (
             "tcp_multi_echo_server",
-            "",
+            &[],
             "tcp_slow_client",
-            vec!["5", "20"],
+            &["5", "20"],
         ),
     ] {
         for mode in ["iterative", "event-loop"] {
-            let server_program = programs.path(server, Linkage::Static);
-            let mut args = vec!["0", mode];
-            if !server_args.is_empty() {
-                args.push(server_args);
-            }
-            println!("$ {} {} &", shown(&server_program), args.join(" "));
-            let running = Server::start(&server_program, &args);
-            let port = running.port().to_string();
-            let client_program = programs.path(client, Linkage::Static);
-            let mut client_line = vec!["127.0.0.1", "hello", &port];
-            client_line.extend(client_args.iter().copied());
-            println!("$ {} {}", shown(&client_program), client_line.join(" "));
-            let output = run(&client_program, &client_line, Duration::from_secs(60));
-            print!("{}", String::from_utf8_lossy(&output.stdout));
-            eprint!("{}", String::from_utf8_lossy(&output.stderr));
-            all_served &= output.status.success();
-            println!("$ kill %1\n");
+            let args: Vec<&str> = ["0", mode]
+                .into_iter()
+                .chain(server_args.iter().copied())
+                .collect();
+            all_served &= session(server, &args, client, |port| {
+                ["127.0.0.1", "hello", port]
+                    .into_iter()
+                    .chain(client_args.iter().copied())
+                    .map(String::from)
+                    .collect()
+            });
         }
     }
     all_served
@@ -103,32 +125,17 @@ fn servers_that_scale() -> bool {
 
 /// The message programs: glued messages come back one by one, in both framings.
 fn messages() -> bool {
-    let programs = programs();
     let mut all_back = true;
     for flag in [None, Some("-l")] {
-        let server_program = programs.path("msg_echo_server", Linkage::Static);
         let args: Vec<&str> = flag.into_iter().chain(["0"]).collect();
-        println!("$ {} {} &", shown(&server_program), args.join(" "));
-        let running = Server::start(&server_program, &args);
-        let port = running.port().to_string();
-        let client_program = programs.path("msg_client", Linkage::Static);
-        let client_line: Vec<&str> = flag
-            .into_iter()
-            .chain([
-                "localhost",
-                &port,
-                "hello",
-                "two words",
-                "",
-                "sent in one write",
-            ])
-            .collect();
-        println!("$ {} {}", shown(&client_program), quoted(&client_line));
-        let output = run(&client_program, &client_line, Duration::from_secs(60));
-        print!("{}", String::from_utf8_lossy(&output.stdout));
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
-        all_back &= output.status.success();
-        println!("$ kill %1\n");
+        all_back &= session("msg_echo_server", &args, "msg_client", |port| {
+            let messages = ["hello", "two words", "", "sent in one write"];
+            flag.into_iter()
+                .chain(["localhost", port])
+                .chain(messages)
+                .map(String::from)
+                .collect()
+        });
     }
     all_back
 }
