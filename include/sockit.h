@@ -373,8 +373,12 @@ typedef struct sockit_conn sockit_conn;
 
 /**
  * Reads whole messages from one TCP socket, keeping the bytes that belong to the next
- * message. Opaque: create it with sockit_reader_new_fixed(), _delimited() or
- * _length_prefixed(), release it with sockit_reader_free(). It does not own the socket:
+ * message: TCP is a stream of bytes, where one send may arrive in pieces and several glued
+ * together. Messages are fixed-length (sent with sockit_send_all()), delimited
+ * (sockit_send_delimited()) or length-prefixed: 4 bytes of length, most significant first,
+ * then the message (sockit_send_length_prefixed()). UDP needs no reader: each datagram is
+ * one whole message (sockit_recvfrom()). Opaque: create it with sockit_reader_new_fixed(),
+ * _delimited() or _length_prefixed(), release it with sockit_reader_free(). It does not own the socket:
  * close that yourself, after the reader is freed or not used any more. Use a reader from
  * one thread at a time.
  */
@@ -862,6 +866,8 @@ int64_t sockit_sendto(sockit_socket sock,
 /**
  * Receives one datagram into buf (len bytes, at least 1) and, if from is not NULL, writes
  * its sender to *from (an IPv4 sender seen through a dual-stack socket is reported as IPv4).
+ * A datagram is one whole message, as it was sent: UDP needs no framing and no
+ * sockit_reader (datagrams may be lost, duplicated or reordered, though).
  *
  * Returns the datagram's length (0 for an empty datagram). A datagram longer than len fails
  * with SOCKIT_EMSGSIZE: buf then holds its first len bytes, the rest is discarded, and *from

@@ -33,8 +33,12 @@ use crate::ffi::socket::{SOCKIT_INVALID_SOCKET, sockit_socket};
 use crate::framing::{self, Framing, Reader};
 
 /// Reads whole messages from one TCP socket, keeping the bytes that belong to the next
-/// message. Opaque: create it with sockit_reader_new_fixed(), _delimited() or
-/// _length_prefixed(), release it with sockit_reader_free(). It does not own the socket:
+/// message: TCP is a stream of bytes, where one send may arrive in pieces and several glued
+/// together. Messages are fixed-length (sent with sockit_send_all()), delimited
+/// (sockit_send_delimited()) or length-prefixed: 4 bytes of length, most significant first,
+/// then the message (sockit_send_length_prefixed()). UDP needs no reader: each datagram is
+/// one whole message (sockit_recvfrom()). Opaque: create it with sockit_reader_new_fixed(),
+/// _delimited() or _length_prefixed(), release it with sockit_reader_free(). It does not own the socket:
 /// close that yourself, after the reader is freed or not used any more. Use a reader from
 /// one thread at a time.
 #[allow(non_camel_case_types)]

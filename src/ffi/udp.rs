@@ -111,6 +111,8 @@ pub unsafe extern "C" fn sockit_sendto(
 
 /// Receives one datagram into buf (len bytes, at least 1) and, if from is not NULL, writes
 /// its sender to *from (an IPv4 sender seen through a dual-stack socket is reported as IPv4).
+/// A datagram is one whole message, as it was sent: UDP needs no framing and no
+/// sockit_reader (datagrams may be lost, duplicated or reordered, though).
 ///
 /// Returns the datagram's length (0 for an empty datagram). A datagram longer than len fails
 /// with SOCKIT_EMSGSIZE: buf then holds its first len bytes, the rest is discarded, and *from
