@@ -153,6 +153,17 @@ proptest! {
             prop_assert_eq!(&found, &messages, "{:?}", framing);
         }
     }
+
+    #[test]
+    fn fixed_messages_resume_at_any_cut_over_tcp(
+        size in 1usize..64,
+        count in 1usize..20,
+        sizes in prop::collection::vec(1usize..200, 1..8),
+    ) {
+        let messages: Vec<Vec<u8>> = (0..count).map(|i| vec![i as u8; size]).collect();
+        let found = read_in_lockstep(Framing::fixed(size).unwrap(), &cut(&messages.concat(), &sizes));
+        prop_assert_eq!(found, messages);
+    }
 }
 
 #[test]
