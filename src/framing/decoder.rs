@@ -66,11 +66,6 @@ impl Decoder {
         }
     }
 
-    /// How this decoder frames messages.
-    pub fn framing(&self) -> &Framing {
-        &self.framing
-    }
-
     /// The next whole message, if the bytes for it are here.
     ///
     /// An oversize message (longer than the maximum) fails with `MessageTooLong`, once; its

@@ -60,11 +60,6 @@ impl Readiness {
             invalid,
         }
     }
-
-    /// Anything at all to report.
-    pub fn any(self) -> bool {
-        self.read || self.write || self.error || self.hangup || self.invalid
-    }
 }
 
 /// Sockets to wait for, each with its interest.
@@ -106,12 +101,7 @@ impl PollSet {
             thread::sleep(deadline.saturating_duration_since(Instant::now()));
             return Ok(0);
         }
-        loop {
-            match platform::poll(&mut self.entries, milliseconds_until(deadline)) {
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                result => return result.map_err(Error::from),
-            }
-        }
+        poll_until(&mut self.entries, deadline)
     }
 
     /// What entry `index` (in the order they were added) is ready for.
@@ -120,6 +110,21 @@ impl PollSet {
             .get(index)
             .map(platform::poll_readiness)
             .unwrap_or_default()
+    }
+}
+
+/// Polls `entries` (at least one of them a socket) until one is ready or `deadline` has
+/// passed, through signals; how many are ready. [`PollSet`] uses it, and so does waiting for
+/// one socket, which needs no allocation.
+pub(crate) fn poll_until(
+    entries: &mut [platform::PollFd],
+    deadline: Option<Instant>,
+) -> Result<usize> {
+    loop {
+        match platform::poll(entries, milliseconds_until(deadline)) {
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            result => return result.map_err(Error::from),
+        }
     }
 }
 

@@ -5,15 +5,15 @@ use std::time::Instant;
 use socket2::Socket;
 
 use crate::error::Result;
-use crate::net::poll::{Interest, PollSet};
+use crate::net::poll::{Interest, poll_until};
+use crate::platform;
 
 /// Waits until `socket` is ready as `interest` says, or has an error to report. `Ok(false)`
 /// once `deadline` has passed; no deadline waits as long as it takes. Signals do not cut the
 /// wait short.
 pub fn wait_for(socket: &Socket, interest: Interest, deadline: Option<Instant>) -> Result<bool> {
-    let mut set = PollSet::with_capacity(1);
-    set.add(Some(socket), interest);
-    Ok(set.wait_until(deadline)? > 0)
+    let mut entry = [platform::poll_entry(Some(socket), interest)];
+    Ok(poll_until(&mut entry, deadline)? > 0)
 }
 
 /// [`wait_for`] a receive that would not block.
