@@ -25,6 +25,7 @@ fn main() {
         println!("cargo:rerun-if-changed={watched}");
     }
     println!("cargo:rerun-if-env-changed=SOCKIT_UPDATE_HEADER");
+    println!("cargo:rerun-if-env-changed=SOCKIT_SKIP_C");
     // cfgs that are never set: cbindgen turns them into the header's opt-out macros.
     println!("cargo::rustc-check-cfg=cfg(sockit_own_die, sockit_own_handleclient)");
 
@@ -39,6 +40,12 @@ fn main() {
         .expect("copy the generated header to include/sockit.h");
     }
 
+    if env::var_os("SOCKIT_SKIP_C").is_some_and(|v| v != "0") {
+        // Type-checking for a target that has no C compiler here (.ci/cross): nothing is
+        // linked, so the C parts are left out and no program is recorded.
+        fs::write(out_dir.join("c_programs.txt"), "").expect("write c_programs.txt");
+        return;
+    }
     compile_tutorial_names(&manifest_dir, &include_dir, &out_dir);
     check_header_alone(&include_dir, &out_dir);
 
@@ -179,15 +186,45 @@ fn compile_program(source: &Path, include_dir: &Path, out_dir: &Path) -> PathBuf
     objects.pop().unwrap()
 }
 
-/// The linker and its flags, for the harness that links the C programs.
+/// The linker, its flags and the target's file names, for whoever links the C programs: the
+/// test harness, or `cargo xtask link-programs` when the tests run under an emulator.
 fn record_toolchain(manifest: &mut String, out_dir: &Path) {
     let compiler = cc::Build::new().cargo_metadata(false).get_compiler();
     writeln!(manifest, "compiler\t{}", compiler.path().display()).unwrap();
     for arg in compiler.args() {
         writeln!(manifest, "arg\t{}", arg.to_string_lossy()).unwrap();
     }
+    if compiler.is_like_gnu() || compiler.is_like_clang() {
+        // Some programs use POSIX threads (MinGW's winpthreads on Windows).
+        writeln!(manifest, "arg\t-pthread").unwrap();
+    }
     for lib in native_static_libs(out_dir) {
         writeln!(manifest, "native\t{lib}").unwrap();
+    }
+    let windows = target_os() == "windows";
+    let msvc = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "msvc");
+    let apple = env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
+    let (static_lib, shared_lib) = match (windows, msvc, apple) {
+        (true, true, _) => ("sockit.lib", "sockit.dll"),
+        (true, false, _) => ("libsockit.a", "sockit.dll"),
+        (false, _, true) => ("libsockit.a", "libsockit.dylib"),
+        (false, _, false) => ("libsockit.a", "libsockit.so"),
+    };
+    writeln!(manifest, "static_lib\t{static_lib}").unwrap();
+    writeln!(manifest, "shared_lib\t{shared_lib}").unwrap();
+    if windows {
+        // Programs find the DLL next to them; they link against its import library.
+        let import_lib = if msvc {
+            "sockit.dll.lib"
+        } else {
+            "libsockit.dll.a"
+        };
+        writeln!(manifest, "import_lib\t{import_lib}").unwrap();
+        writeln!(manifest, "exe_suffix\t.exe").unwrap();
+    } else if apple {
+        writeln!(manifest, "rpath\t-Wl,-rpath,@loader_path/../lib").unwrap();
+    } else {
+        writeln!(manifest, "rpath\t-Wl,-rpath,$ORIGIN/../lib").unwrap();
     }
 }
 

@@ -745,8 +745,9 @@ int sockit_connect(sockit_socket sock, const struct sockit_addr *addr);
  * Tells how a non-blocking connect (SOCKIT_EINPROGRESS from sockit_connect()) went, once
  * sockit_poll() reports the socket writable: SOCKIT_OK when connected; SOCKIT_EINPROGRESS
  * while still connecting; else why it failed (SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT,
- * SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN. Also
- * fails with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ * SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN (on
+ * Windows, whose socket keeps its error, later calls may repeat the failure). Also fails
+ * with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
  */
 int sockit_connect_finish(sockit_socket sock);
 
@@ -1008,8 +1009,9 @@ int sockit_shutdown(sockit_socket sock, int how);
  * handle cannot close a file by mistake.
  *
  * Returns SOCKIT_OK, or fails with SOCKIT_EBADF (not open, or SOCKIT_INVALID_SOCKET) or
- * SOCKIT_ENOTSOCK; the handle must not be used again after SOCKIT_OK. Does not block (unsent
- * data is delivered in the background).
+ * SOCKIT_ENOTSOCK (on Windows also for a socket already closed: Winsock cannot tell the two
+ * apart); the handle must not be used again after SOCKIT_OK. Does not block (unsent data is
+ * delivered in the background).
  */
 int sockit_close(sockit_socket sock);
 

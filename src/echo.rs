@@ -17,7 +17,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::same_endpoint;
 use crate::net::wait::wait_readable;
 use crate::net::{io, tcp, udp};
-use crate::platform;
 use crate::server::{Connection, Handler, Protocol, StreamHandler};
 
 /// Enough for any UDP datagram (65,507 bytes of payload over IPv4, 65,527 over IPv6).
@@ -73,7 +72,7 @@ pub fn udp_exchange(
         if !wait_readable(socket, deadline)? {
             return Err(ErrorCode::TimedOut.into());
         }
-        match udp::receive(socket, reply, platform::RECV_NOW_FLAGS) {
+        match udp::receive_now(socket, reply) {
             Ok(datagram) if same_endpoint(datagram.from, server) => {
                 return if datagram.truncated {
                     Err(ErrorCode::MessageTooLong.into())

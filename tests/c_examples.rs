@@ -108,7 +108,11 @@ fn udp_echo_pair_over_ipv4_ipv6_and_localhost_with_both_libraries() {
         server.expect_stderr_line("Client connected: 127.0.0.1");
         expect_echo(&client, "::1", b"bonjour", server.port());
         server.expect_stderr_line("Client connected: ::1");
-        expect_echo(&client, "localhost", b"%n%s\xff", server.port());
+        expect_echo(&client, "localhost", b"%n%s", server.port());
+        if cfg!(unix) {
+            // Windows passes arguments as UTF-16 text: a byte that is not UTF-8 cannot go.
+            expect_echo(&client, "localhost", b"%s\xff", server.port());
+        }
     }
 }
 
@@ -249,9 +253,11 @@ fn tcp_echo_server_outlives_clients_that_reset_or_leave_early() {
         server.port(),
     );
     assert!(server.is_running());
-    assert_eq!(
-        server.stdout_lines().len(),
-        4,
+    // A client reset before the server accepted it is skipped, not reported (as documented):
+    // whether the resetter or the leaver wins that race depends on the system's timing.
+    let reported = server.stdout_lines().len();
+    assert!(
+        reported == 3 || reported == 4,
         "{:?}",
         server.stdout_lines()
     );

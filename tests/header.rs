@@ -131,8 +131,21 @@ fn find_compiler(candidates: &[&str]) -> Option<String> {
         .map(|c| c.to_string())
 }
 
+/// Under Wine (`SOCKIT_PRELINKED`, see tests/support) the build machine's compilers cannot be
+/// started; `.ci/windows` compiles the header with MinGW's gcc and g++ there instead.
+fn compilers_out_of_reach() -> bool {
+    let unreachable = std::env::var_os("SOCKIT_PRELINKED").is_some();
+    if unreachable {
+        eprintln!("note: SOCKIT_PRELINKED is set: the header is compiled by .ci/windows instead");
+    }
+    unreachable
+}
+
 #[test]
 fn header_compiles_alone_as_pedantic_c99_and_c11() {
+    if compilers_out_of_reach() {
+        return;
+    }
     let cc = std::env::var("CC")
         .ok()
         .or_else(|| find_compiler(&["cc", "gcc", "clang"]));
@@ -145,6 +158,9 @@ fn header_compiles_alone_as_pedantic_c99_and_c11() {
 
 #[test]
 fn header_compiles_alone_as_pedantic_cxx11() {
+    if compilers_out_of_reach() {
+        return;
+    }
     let cxx = std::env::var("CXX")
         .ok()
         .or_else(|| find_compiler(&["c++", "g++", "clang++"]));

@@ -39,7 +39,8 @@ fn connect(server: &Server) -> TcpStream {
 
 #[test]
 fn msg_client_gets_every_message_back_whole_in_both_framings() {
-    let long = "x".repeat(60_000);
+    // Longer than a read; Windows caps a whole command line at 32,767 characters.
+    let long = "x".repeat(if cfg!(windows) { 30_000 } else { 60_000 });
     for linkage in Linkage::BOTH {
         for lines in [false, true] {
             let flag: &[&str] = if lines { &["-l"] } else { &[] };

@@ -150,7 +150,12 @@ fn a_refused_non_blocking_connect_reports_why_once() {
     if rc == SOCKIT_EINPROGRESS {
         fails_with(finish(sock).into(), SOCKIT_ECONNREFUSED);
     }
-    fails_with(sockit_connect_finish(sock).into(), SOCKIT_ENOTCONN);
+    let again = sockit_connect_finish(sock);
+    if cfg!(windows) && again == SOCKIT_ECONNREFUSED {
+        // Windows keeps the socket's error (the header says so); never success, though.
+    } else {
+        fails_with(again.into(), SOCKIT_ENOTCONN);
+    }
     ok(sockit_close(sock));
 }
 

@@ -58,7 +58,7 @@ fn no_descriptor_thread_or_child_outlives_a_run() {
     drop(UdpSocket::bind("127.0.0.1:0"));
     let (fds, threads) = (count("/proc/self/fd"), count("/proc/self/task"));
     for protocol in [Protocol::Tcp, Protocol::Udp] {
-        for mode in Mode::ALL {
+        for mode in Mode::ALL.into_iter().filter(|m| m.is_supported()) {
             let server =
                 Arc::new(Server::bind(protocol, Bind::Host("127.0.0.1", 0), mode).expect("bind"));
             server.set_handler(echo_handler(protocol)).unwrap();

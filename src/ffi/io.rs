@@ -206,8 +206,9 @@ pub extern "C" fn sockit_shutdown(sock: sockit_socket, how: c_int) -> c_int {
 /// handle cannot close a file by mistake.
 ///
 /// Returns SOCKIT_OK, or fails with SOCKIT_EBADF (not open, or SOCKIT_INVALID_SOCKET) or
-/// SOCKIT_ENOTSOCK; the handle must not be used again after SOCKIT_OK. Does not block (unsent
-/// data is delivered in the background).
+/// SOCKIT_ENOTSOCK (on Windows also for a socket already closed: Winsock cannot tell the two
+/// apart); the handle must not be used again after SOCKIT_OK. Does not block (unsent data is
+/// delivered in the background).
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_close(sock: sockit_socket) -> c_int {
     call_status(|| {

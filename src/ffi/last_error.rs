@@ -9,15 +9,15 @@ use crate::platform;
 #[derive(Clone, Copy)]
 struct LastFailure {
     error: Option<Error>,
-    /// errno (or the Winsock error) right after the failure was recorded.
-    os_error_after: i32,
+    /// Tells whether the program failed since (`platform::failure_marker`).
+    marker: i32,
     /// Whether the thread's most recent sockit call was that failure.
     latest_call: bool,
 }
 
 thread_local! {
     static LAST: Cell<LastFailure> = const {
-        Cell::new(LastFailure { error: None, os_error_after: 0, latest_call: false })
+        Cell::new(LastFailure { error: None, marker: 0, latest_call: false })
     };
 }
 
@@ -33,10 +33,10 @@ pub(crate) fn record_failure(error: Error) {
     if let Some(errno) = errno {
         platform::set_last_os_error(errno);
     }
-    let os_error_after = platform::last_os_error();
+    let marker = platform::failure_marker(error.code());
     LAST.set(LastFailure {
         error: Some(error),
-        os_error_after,
+        marker,
         latest_call: true,
     });
 }
@@ -62,7 +62,7 @@ pub(crate) fn last_failure() -> Option<Error> {
 /// have, and then errno is the better reason).
 pub(crate) fn failure_to_report() -> Option<Error> {
     let last = LAST.get();
-    (last.latest_call && platform::last_os_error() == last.os_error_after)
+    (last.latest_call && platform::failure_marker_unchanged(last.marker))
         .then_some(last.error)
         .flatten()
 }

@@ -109,8 +109,9 @@ pub unsafe extern "C" fn sockit_connect(sock: sockit_socket, addr: *const sockit
 /// Tells how a non-blocking connect (SOCKIT_EINPROGRESS from sockit_connect()) went, once
 /// sockit_poll() reports the socket writable: SOCKIT_OK when connected; SOCKIT_EINPROGRESS
 /// while still connecting; else why it failed (SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT,
-/// SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN. Also
-/// fails with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+/// SOCKIT_EHOSTUNREACH...). The failure is reported once; after it, SOCKIT_ENOTCONN (on
+/// Windows, whose socket keeps its error, later calls may repeat the failure). Also fails
+/// with SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_connect_finish(sock: sockit_socket) -> c_int {
     call_status(|| {

@@ -8,7 +8,7 @@ use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::time::Instant;
 
-use socket2::Socket;
+use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::poll::Interest;
@@ -40,11 +40,24 @@ pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
     }
 }
 
+/// A send's failure as its portable code. A datagram socket with no destination is
+/// `DestinationRequired` everywhere, though Winsock reports an unbound one as WSAEINVAL.
+fn send_error(socket: &Socket, err: io::Error) -> Error {
+    let error = socket_error(socket, err);
+    let no_destination = error.code() == ErrorCode::InvalidArgument
+        && socket.r#type().is_ok_and(|ty| ty == Type::DGRAM)
+        && socket.peer_addr().is_err();
+    match error.os_error() {
+        Some(os) if no_destination => Error::with_os(ErrorCode::DestinationRequired, os),
+        _ => error,
+    }
+}
+
 /// One `send`: returns how many bytes the system took, which may be fewer than `buf` holds.
 pub fn send(socket: &Socket, buf: &[u8]) -> Result<usize> {
-    platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    platform::prepare_send(socket).map_err(|e| send_error(socket, e))?;
     retry_interrupted(|| socket.send_with_flags(buf, platform::SEND_FLAGS))
-        .map_err(|e| socket_error(socket, e))
+        .map_err(|e| send_error(socket, e))
 }
 
 /// Sends all of `buf`, as many `send` calls as it takes. On failure some bytes may have been
@@ -57,13 +70,13 @@ pub fn send_all(socket: &Socket, buf: &[u8]) -> Result<usize> {
 /// Sends all of `bufs`, one after the other, with as few system calls as it takes (each
 /// sends from several buffers at once). As [`send_all`] otherwise.
 pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Result<()> {
-    platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
+    platform::prepare_send(socket).map_err(|e| send_error(socket, e))?;
     IoSlice::advance_slices(&mut bufs, 0);
     let mut started = false;
     while !bufs.is_empty() {
         let sent =
             retry_interrupted(|| socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS));
-        match sent.map_err(|e| socket_error(socket, e)) {
+        match sent.map_err(|e| send_error(socket, e)) {
             // A stream that accepts nothing for a non-empty buffer is not going to.
             Ok(0) => return Err(ErrorCode::BrokenPipe.into()),
             Ok(count) => {

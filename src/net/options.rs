@@ -30,9 +30,22 @@ pub fn set_reuse_address(socket: &Socket, on: bool) -> Result<()> {
     socket.set_reuse_address(on).map_err(Error::from)
 }
 
-/// `TCP_NODELAY`: send small writes at once instead of coalescing them (Nagle).
+/// `TCP_NODELAY`: send small writes at once instead of coalescing them (Nagle). On a socket
+/// that is not TCP, `NotSupported` everywhere (Winsock says WSAEINVAL where Unix says
+/// EOPNOTSUPP).
 pub fn set_nodelay(socket: &Socket, on: bool) -> Result<()> {
-    socket.set_tcp_nodelay(on).map_err(Error::from)
+    socket.set_tcp_nodelay(on).map_err(|err| {
+        let error = Error::from(err);
+        match error.os_error() {
+            Some(os)
+                if error.code() == ErrorCode::InvalidArgument
+                    && socket.r#type().is_ok_and(|ty| ty != socket2::Type::STREAM) =>
+            {
+                Error::with_os(ErrorCode::NotSupported, os)
+            }
+            _ => error,
+        }
+    })
 }
 
 /// The address the socket is bound to, normalized.

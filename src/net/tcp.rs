@@ -71,7 +71,8 @@ pub fn connect_socket(socket: &Socket, addr: SocketAddr) -> Result<()> {
 
 /// How a connection attempt on a non-blocking socket went: `Ok` once connected,
 /// `InProgress` while it goes on, else the reason it failed (reported once; after that,
-/// `NotConnected`). Does not block.
+/// `NotConnected`; Windows keeps the socket's error, so there it may come again). Does not
+/// block.
 pub fn finish_connect(socket: &Socket) -> Result<()> {
     if let Some(err) = socket.take_error()? {
         return Err(err.into());

@@ -3,13 +3,16 @@
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::raw::c_int;
+use std::time::Instant;
 
 use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
 use crate::net::io::{as_uninit, retry_interrupted, socket_error};
+use crate::net::poll::Interest;
 use crate::net::socket::{Bind, bound_socket, unbound_socket};
+use crate::net::wait::wait_for;
 use crate::platform;
 
 /// An unbound UDP socket, for clients. `Family::Any` makes an IPv6 socket that also reaches
@@ -77,6 +80,16 @@ pub(crate) struct Datagram {
     pub from: SocketAddr,
     /// Whether the datagram was longer than the buffer.
     pub truncated: bool,
+}
+
+/// Receives one datagram if one is waiting, else fails with `WouldBlock`, even on a blocking
+/// socket. Where the system has no flag for that (Windows), the socket is asked first, which
+/// is as good as long as no other thread reads it (the callers are its only readers).
+pub(crate) fn receive_now(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<Datagram> {
+    if platform::RECV_NOW_FLAGS == 0 && !wait_for(socket, Interest::READ, Some(Instant::now()))? {
+        return Err(ErrorCode::WouldBlock.into());
+    }
+    receive(socket, buf, platform::RECV_NOW_FLAGS)
 }
 
 /// Receives one datagram with `flags`, reporting truncation instead of failing on it.

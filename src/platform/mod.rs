@@ -5,12 +5,14 @@
 //! - `RawSocket`, `INVALID_SOCKET`, `borrow_socket`, `own_socket`, `close`: the OS handle that C
 //!   programs hold, and how the core borrows or takes it;
 //! - `error_code`, `os_error_for`, `last_os_error`, `set_last_os_error`, `os_error_text`,
-//!   `describe_current_error`: errno (or Winsock's error) and its portable code;
+//!   `describe_current_error`, `failure_marker`, `failure_marker_unchanged`: errno (or Winsock's error) and its
+//!   portable code;
 //! - `SEND_FLAGS`, `RECV_NOW_FLAGS`, `prepare_send`: sending without SIGPIPE, and receiving
 //!   without blocking;
 //! - `would_block_means_timeout`: telling a socket timeout from a would-block;
 //! - `PollFd`, `poll_entry`, `poll`, `poll_readiness`: waiting for many sockets at once;
 //! - `connect_started`, `is_ipv6_socket`: connecting non-blocking, and to IPv4 from IPv6;
+//! - `interrupt_blocked_calls`: ending another thread's blocked receive or send (a stop);
 //! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
 //! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
 //! - `raw`: a socket's handle, to hand to C;
@@ -27,6 +29,8 @@ pub(crate) use self::unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
+
+mod errno;
 
 #[cfg(unix)]
 #[path = "fork_unix.rs"]

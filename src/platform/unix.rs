@@ -112,48 +112,30 @@ pub(crate) fn error_code(errno: i32) -> ErrorCode {
 
 /// The errno value closest to a code, for failures sockit detects itself.
 pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
-    use ErrorCode::*;
-    Some(match code {
-        NotPermitted => libc::EPERM,
-        BadHandle => libc::EBADF,
-        WouldBlock => libc::EAGAIN,
-        OutOfMemory => libc::ENOMEM,
-        AccessDenied => libc::EACCES,
-        InvalidArgument => libc::EINVAL,
-        TooManyFilesInSystem => libc::ENFILE,
-        TooManyFiles => libc::EMFILE,
-        BrokenPipe => libc::EPIPE,
-        BufferTooSmall => libc::ERANGE,
-        NotASocket => libc::ENOTSOCK,
-        DestinationRequired => libc::EDESTADDRREQ,
-        MessageTooLong => libc::EMSGSIZE,
-        NotSupported => libc::EOPNOTSUPP,
-        AddressFamilyNotSupported => libc::EAFNOSUPPORT,
-        AddressInUse => libc::EADDRINUSE,
-        AddressNotAvailable => libc::EADDRNOTAVAIL,
-        NetworkDown => libc::ENETDOWN,
-        NetworkUnreachable => libc::ENETUNREACH,
-        ConnectionAborted => libc::ECONNABORTED,
-        ConnectionReset => libc::ECONNRESET,
-        NoBufferSpace => libc::ENOBUFS,
-        AlreadyConnected => libc::EISCONN,
-        NotConnected => libc::ENOTCONN,
-        TimedOut => libc::ETIMEDOUT,
-        ConnectionRefused => libc::ECONNREFUSED,
-        HostUnreachable => libc::EHOSTUNREACH,
-        Already => libc::EALREADY,
-        InProgress => libc::EINPROGRESS,
-        Cancelled => libc::ECANCELED,
-        NameTryAgain | NameFailure | NameNoData | NameNotFound | Internal | Unknown | Eof
-        | Truncated => {
-            return None;
-        }
-    })
+    super::errno::errno_for(code)
+}
+
+/// Ends the blocked receives and sends of other threads on `socket`: shutting both directions
+/// down makes a blocked receive see the end of the stream and a send fail.
+pub(crate) fn interrupt_blocked_calls(socket: &Socket) {
+    let _ = socket.shutdown(std::net::Shutdown::Both);
 }
 
 /// The calling thread's errno.
 pub(crate) fn last_os_error() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// What tells later whether the program failed since sockit recorded `_failure`: errno as it
+/// is now, set for the failure already (a failing call of the program's own changes it;
+/// successful calls leave it alone).
+pub(crate) fn failure_marker(_failure: ErrorCode) -> i32 {
+    last_os_error()
+}
+
+/// Whether nothing failed since [`failure_marker`] gave `marker`.
+pub(crate) fn failure_marker_unchanged(marker: i32) -> bool {
+    last_os_error() == marker
 }
 
 /// Sets the calling thread's errno, so that `perror` describes sockit's last failure.

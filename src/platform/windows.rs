@@ -107,6 +107,7 @@ const WSAHOST_NOT_FOUND: i32 = 11001;
 const WSATRY_AGAIN: i32 = 11002;
 const WSANO_RECOVERY: i32 = 11003;
 const WSANO_DATA: i32 = 11004;
+const WSA_OPERATION_ABORTED: i32 = 995;
 
 /// The portable code for a Winsock error.
 pub(crate) fn error_code(os: i32) -> ErrorCode {
@@ -119,7 +120,8 @@ pub(crate) fn error_code(os: i32) -> ErrorCode {
         WSAEMFILE => TooManyFiles,
         WSAEWOULDBLOCK => WouldBlock,
         WSAEINPROGRESS => InProgress,
-        WSAECANCELLED => Cancelled,
+        // WSA_OPERATION_ABORTED: I/O cancelled by interrupt_blocked_calls (a server stop).
+        WSAECANCELLED | WSA_OPERATION_ABORTED => Cancelled,
         WSAEALREADY => Already,
         WSAENOTSOCK => NotASocket,
         WSAEDESTADDRREQ => DestinationRequired,
@@ -192,6 +194,23 @@ pub(crate) fn last_os_error() -> i32 {
     unsafe { ws::WSAGetLastError() }
 }
 
+/// What tells later whether the program failed since sockit recorded `failure`. Windows' last
+/// error cannot (successful calls overwrite it too), so the C runtime's errno is the marker:
+/// set now to the failure's errno (so `perror` says what sockit says, as on Unix; 0 where
+/// there is none), changed by any failing C library call of the program's own (`fopen`...).
+pub(crate) fn failure_marker(failure: ErrorCode) -> i32 {
+    let errno = super::errno::errno_for(failure).unwrap_or(0);
+    // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
+    unsafe { *_errno() = errno };
+    errno
+}
+
+/// Whether nothing failed since [`failure_marker`] gave `marker`.
+pub(crate) fn failure_marker_unchanged(marker: i32) -> bool {
+    // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
+    unsafe { *_errno() == marker }
+}
+
 /// Sets the calling thread's Winsock error, so that the caller's own reporting sees it.
 pub(crate) fn set_last_os_error(os: i32) {
     // SAFETY: no preconditions.
@@ -213,15 +232,16 @@ unsafe extern "C" {
     fn _errno() -> *mut c_int;
 }
 
-/// What the program's own error reporting would show: the Winsock error when one is set,
-/// else the C runtime's errno.
+/// What the program's own error reporting would show: the C runtime's errno when set (what
+/// `perror` shows: a failing C library call sets it), else the Winsock error. The Winsock
+/// error comes second because successful calls overwrite it too.
 pub(crate) fn describe_current_error() -> String {
-    let os = last_os_error();
-    if os != 0 {
-        return os_error_text(os);
-    }
     // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
     let errno = unsafe { *_errno() };
+    let os = last_os_error();
+    if errno == 0 && os != 0 {
+        return os_error_text(os);
+    }
     // SAFETY: strerror returns a pointer to a NUL-terminated string valid until the next call.
     let text = unsafe { CStr::from_ptr(libc::strerror(errno)) };
     text.to_string_lossy().into_owned()
@@ -291,7 +311,15 @@ pub(crate) fn poll(entries: &mut [PollFd], timeout_ms: c_int) -> io::Result<usiz
     // SAFETY: `entries` is a valid array of `count` WSAPOLLFDs for the whole call.
     match unsafe { ws::WSAPoll(entries.as_mut_ptr(), count, timeout_ms) } {
         ws::SOCKET_ERROR => Err(io::Error::from_raw_os_error(last_os_error())),
-        ready => Ok(ready as usize),
+        _ => {
+            // As poll() does with a negative descriptor, an INVALID_SOCKET entry is left out
+            // (Wine reports it invalid), and the entries are counted here: implementations
+            // differ on whether an entry reported only as invalid (POLLNVAL) is counted.
+            for entry in entries.iter_mut().filter(|e| e.fd == ws::INVALID_SOCKET) {
+                entry.revents = 0;
+            }
+            Ok(entries.iter().filter(|entry| entry.revents != 0).count())
+        }
     }
 }
 
@@ -313,6 +341,22 @@ pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
         )
     };
     rc == 0 && info.iAddressFamily == i32::from(ws::AF_INET6)
+}
+
+/// Ends the blocked receives and sends of other threads on `socket`. Winsock's shutdown does
+/// not wake a receive already waiting, so that I/O is also cancelled (it fails with
+/// `ERROR_OPERATION_ABORTED`); later calls see the shutdown.
+pub(crate) fn interrupt_blocked_calls(socket: &Socket) {
+    use std::os::windows::io::AsRawSocket;
+    let _ = socket.shutdown(std::net::Shutdown::Both);
+    // SAFETY: the socket is open for the whole call (we borrow it); a SOCKET is a kernel
+    // handle that CancelIoEx accepts, and a NULL OVERLAPPED means all of its pending I/O.
+    unsafe {
+        windows_sys::Win32::System::IO::CancelIoEx(
+            socket.as_raw_socket() as windows_sys::Win32::Foundation::HANDLE,
+            std::ptr::null(),
+        );
+    }
 }
 
 /// A connect on a non-blocking socket starts with `WSAEWOULDBLOCK`.

@@ -107,7 +107,7 @@ impl Supervisor<'_> {
     /// Takes requests until a stop, or until the socket fails for good.
     fn take_requests(&mut self, workers: &mut dyn Workers) -> Result<()> {
         // A listener must not block in accept if a waiting client leaves first. A UDP socket
-        // stays blocking, as the handlers reply through it; it is read with RECV_NOW_FLAGS.
+        // stays blocking, as the handlers reply through it; it is read with udp::receive_now.
         if !self.is_udp {
             self.socket.set_nonblocking(true)?;
         }
@@ -175,11 +175,7 @@ impl Supervisor<'_> {
 
     fn take_one(&mut self) -> Result<Job> {
         if self.is_udp {
-            let datagram = udp::receive(
-                self.socket,
-                crate::net::io::as_uninit(&mut self.buf),
-                platform::RECV_NOW_FLAGS,
-            )?;
+            let datagram = udp::receive_now(self.socket, crate::net::io::as_uninit(&mut self.buf))?;
             return Ok(Job::Datagram {
                 data: self.buf[..datagram.len].to_vec(),
                 peer: datagram.from,

@@ -78,6 +78,11 @@ impl Mode {
         }
     }
 
+    /// Whether this system can run the mode: forking needs `fork`, which Windows lacks.
+    pub fn is_supported(self) -> bool {
+        self != Mode::Forking || platform::fork::SUPPORTED
+    }
+
     /// The mode with this name (see [`Mode::name`]).
     pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|mode| mode.name() == name)
@@ -119,7 +124,7 @@ impl Server {
     /// Binds where `bind` says (TCP: and listens, with the system's maximum backlog), ready
     /// to be given a handler and run. Forking is `NotSupported` where the system cannot fork.
     pub fn bind(protocol: Protocol, bind: Bind<'_>, mode: Mode) -> Result<Server> {
-        if mode == Mode::Forking && !platform::fork::SUPPORTED {
+        if !mode.is_supported() {
             return Err(ErrorCode::NotSupported.into());
         }
         let socket = match protocol {

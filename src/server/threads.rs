@@ -2,7 +2,6 @@
 //! demand up to its bound and keeps its threads until the run ends.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::Shutdown;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -10,6 +9,7 @@ use std::thread::{self, JoinHandle};
 use socket2::Socket;
 
 use crate::error::{Error, Result};
+use crate::platform;
 use crate::server::blocking::Workers;
 use crate::server::control::Control;
 use crate::server::handler::Handler;
@@ -121,8 +121,8 @@ impl Workers for ThreadPool {
     fn cut(&mut self) {
         let state = self.shared.lock();
         for socket in state.live.values() {
-            // Blocked receives return end of stream, sends fail: the handlers return.
-            let _ = socket.shutdown(Shutdown::Both);
+            // Blocked receives and sends end: the handlers return.
+            platform::interrupt_blocked_calls(socket);
         }
     }
 

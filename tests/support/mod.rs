@@ -7,8 +7,12 @@
 //! stay there for people to run by hand. Used by the tests and by `cargo run --example demo`.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod c_link;
 pub mod capi;
 pub mod experiments;
+
+pub use c_link::Linkage;
+use c_link::Toolchain;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -19,54 +23,10 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How a C program is linked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Linkage {
-    Static,
-    Shared,
-}
-
-impl Linkage {
-    pub const BOTH: [Linkage; 2] = [Linkage::Static, Linkage::Shared];
-}
-
 /// The linked C programs.
 pub struct CPrograms {
     dir: PathBuf,
     names: Vec<String>,
-}
-
-/// What build.rs recorded: the C compiler, the native libraries, the objects.
-struct Toolchain {
-    compiler: PathBuf,
-    args: Vec<String>,
-    native_libs: Vec<String>,
-    programs: Vec<(String, PathBuf)>,
-}
-
-fn read_toolchain() -> Toolchain {
-    let manifest = Path::new(env!("OUT_DIR")).join("c_programs.txt");
-    let text = fs::read_to_string(&manifest)
-        .unwrap_or_else(|e| panic!("{}: {e} (run cargo build first)", manifest.display()));
-    let mut toolchain = Toolchain {
-        compiler: PathBuf::new(),
-        args: Vec::new(),
-        native_libs: Vec::new(),
-        programs: Vec::new(),
-    };
-    for line in text.lines() {
-        let fields: Vec<&str> = line.split('\t').collect();
-        match fields.as_slice() {
-            ["compiler", path] => toolchain.compiler = PathBuf::from(path),
-            ["arg", arg] => toolchain.args.push(arg.to_string()),
-            ["native", lib] => toolchain.native_libs.push(lib.to_string()),
-            ["program", name, object] => toolchain
-                .programs
-                .push((name.to_string(), PathBuf::from(object))),
-            _ => panic!("unexpected line in {}: {line:?}", manifest.display()),
-        }
-    }
-    toolchain
 }
 
 /// The folder cargo put the library's static and shared files in, for this build:
@@ -81,32 +41,18 @@ fn library_dir() -> PathBuf {
     }
 }
 
-fn static_library_name() -> &'static str {
-    if cfg!(target_env = "msvc") {
-        "sockit.lib"
-    } else {
-        "libsockit.a"
-    }
-}
-
-fn shared_library_name() -> &'static str {
-    if cfg!(windows) {
-        "sockit.dll"
-    } else if cfg!(target_vendor = "apple") {
-        "libsockit.dylib"
-    } else {
-        "libsockit.so"
-    }
-}
-
 /// Links every C program (once per process) and returns them.
 pub fn programs() -> &'static CPrograms {
     static PROGRAMS: OnceLock<CPrograms> = OnceLock::new();
     PROGRAMS.get_or_init(link_all)
 }
 
+/// Set when the tests run under an emulator (Wine) that cannot start the build machine's C
+/// compiler: `cargo xtask link-programs` has linked the programs beforehand (see `.ci/windows`).
+pub const PRELINKED: &str = "SOCKIT_PRELINKED";
+
 fn link_all() -> CPrograms {
-    let toolchain = read_toolchain();
+    let toolchain = Toolchain::read(Path::new(env!("OUT_DIR")));
     let libs = library_dir();
     // target/<profile>/deps -> target/c_examples
     let dir = libs
@@ -114,89 +60,12 @@ fn link_all() -> CPrograms {
         .and_then(Path::parent)
         .expect("target folder")
         .join("c_examples");
-    let lib_dir = dir.join("lib");
-    let shared_dir = dir.join("shared");
-    fs::create_dir_all(&lib_dir).expect("create target/c_examples/lib");
-    fs::create_dir_all(&shared_dir).expect("create target/c_examples/shared");
-    for name in [static_library_name(), shared_library_name()] {
-        copy_atomically(&libs.join(name), &lib_dir.join(name));
-    }
-    if cfg!(windows) {
-        // The DLL must sit next to the programs that load it.
-        copy_atomically(
-            &libs.join(shared_library_name()),
-            &shared_dir.join(shared_library_name()),
-        );
-        let import_lib = if cfg!(target_env = "msvc") {
-            "sockit.dll.lib"
-        } else {
-            "libsockit.dll.a"
-        };
-        copy_atomically(&libs.join(import_lib), &lib_dir.join(import_lib));
-    }
-    let mut names = Vec::new();
-    for (name, object) in &toolchain.programs {
-        let exe = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-        link(
-            &toolchain,
-            object,
-            &dir.join(&exe),
-            Linkage::Static,
-            &lib_dir,
-        );
-        link(
-            &toolchain,
-            object,
-            &shared_dir.join(&exe),
-            Linkage::Shared,
-            &lib_dir,
-        );
-        names.push(name.clone());
-    }
+    let names = if std::env::var_os(PRELINKED).is_some() {
+        toolchain.program_names()
+    } else {
+        toolchain.link_all(&libs, &dir)
+    };
     CPrograms { dir, names }
-}
-
-fn link(toolchain: &Toolchain, object: &Path, exe: &Path, linkage: Linkage, lib_dir: &Path) {
-    // Link to a temporary name and rename, so that a program is never seen half-written
-    // (the demo and a test run may link at the same time).
-    let partial = exe.with_extension(format!("partial-{}", std::process::id()));
-    let mut command = Command::new(&toolchain.compiler);
-    command
-        .args(&toolchain.args)
-        .arg(object)
-        .arg("-o")
-        .arg(&partial);
-    match linkage {
-        Linkage::Static => {
-            command.arg(lib_dir.join(static_library_name()));
-            command.args(&toolchain.native_libs);
-        }
-        Linkage::Shared => {
-            command
-                .arg(format!("-L{}", lib_dir.display()))
-                .arg("-lsockit");
-            if cfg!(target_vendor = "apple") {
-                command.arg("-Wl,-rpath,@loader_path/../lib");
-            } else if !cfg!(windows) {
-                command.arg("-Wl,-rpath,$ORIGIN/../lib");
-            }
-        }
-    }
-    let output = command.output().expect("run the C compiler to link");
-    assert!(
-        output.status.success(),
-        "linking {} ({linkage:?}) failed: {command:?}\n{}",
-        exe.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    fs::rename(&partial, exe).expect("move the linked program in place");
-}
-
-fn copy_atomically(from: &Path, to: &Path) {
-    let partial = to.with_extension(format!("partial-{}", std::process::id()));
-    fs::copy(from, &partial)
-        .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), partial.display()));
-    fs::rename(&partial, to).expect("move the library copy in place");
 }
 
 impl CPrograms {
@@ -244,9 +113,24 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Outp
         .unwrap_or_else(|| panic!("{} ran longer than {limit:?}", program.display()));
     Output {
         status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
+        stdout: from_text_mode(stdout.join().unwrap()),
+        stderr: from_text_mode(stderr.join().unwrap()),
     }
+}
+
+/// A C program's output as it meant it: on Windows the C runtime's text mode writes each
+/// `\n` as `\r\n`, which this undoes exactly (a `\r\n` written becomes `\r\r\n`).
+fn from_text_mode(bytes: Vec<u8>) -> Vec<u8> {
+    if !cfg!(windows) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &byte) in bytes.iter().enumerate() {
+        if !(byte == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(byte);
+        }
+    }
+    out
 }
 
 fn drain(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
@@ -445,5 +329,7 @@ pub fn raise_descriptor_limit() -> u64 {
         limit.rlim_cur = limit.rlim_max;
         assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
     }
-    limit.rlim_cur
+    // rlim_t is u64 on Linux and macOS, i64 on the BSDs (never negative).
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+    u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX)
 }

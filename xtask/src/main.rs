@@ -1,0 +1,70 @@
+//! Project tasks that are not `cargo build` or `cargo test`, run as `cargo xtask <task>`:
+//!
+//! - `install`: installs sockit the way a C library is installed (headers, static and shared
+//!   libraries with their SONAME or install name, pkg-config files, a CMake package).
+//! - `check-install`: installs into a temporary prefix and builds an out-of-tree C program
+//!   against it with pkg-config and with CMake, statically and dynamically, and runs it.
+//! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
+//!   which cannot start the build machine's compiler itself.
+
+mod args;
+mod check_install;
+mod cmake_package;
+mod install;
+mod library_build;
+mod link_programs;
+mod package;
+mod pkg_config;
+mod target;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options] [-- <cargo options>]
+
+tasks:
+  install [--prefix DIR] [--libdir DIR] [--includedir DIR] [--bindir DIR] [--destdir DIR]
+          [--target TRIPLE] [--profile NAME]
+      Builds sockit in release mode and installs it under the prefix (default /usr/local):
+      <includedir>/sockit.h, the static and shared libraries in <libdir> (DLLs in <bindir>),
+      <libdir>/pkgconfig/sockit.pc and sockit-static.pc, <libdir>/cmake/sockit/.
+      --libdir, --includedir and --bindir are relative to the prefix (default lib, include,
+      bin). --destdir stages the files under DIR while they name the prefix (packaging).
+      Options after `--` go to cargo (for example -Zbuild-std for a cross build).
+  check-install
+      Installs into a temporary prefix, then builds tests/consumer/echo_check.c outside the
+      tree with pkg-config (sockit and sockit-static) and with CMake (shared and static),
+      runs each build and checks its echo. Needs pkg-config and cmake.
+  link-programs --out-dir DIR
+      Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
+      c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
+      SOCKIT_PRELINKED=1 (see .ci/windows).
+  help
+      Prints this.
+";
+
+fn main() -> ExitCode {
+    let mut arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.is_empty() {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let task = arguments.remove(0);
+    let result = match task.as_str() {
+        "install" => install::run(arguments),
+        "check-install" => check_install::run(arguments),
+        "link-programs" => link_programs::run(arguments),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask {task}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
