@@ -1640,7 +1640,7 @@ int sockit_server_stop(const struct sockit_server *server);
 
 /**
  * Sends all len bytes of data to the connection's peer. In the event loop the bytes are
- * queued and sent as the peer takes them, so the call never blocks; while more than 1 MiB
+ * queued and sent as the peer takes them, so the call never blocks; while 64 KiB or more
  * is queued the server stops reading from this connection, so a peer that does not read
  * cannot make it buffer without limit. In the other modes the bytes are sent before the call
  * returns (blocking, like sockit_send_all()).

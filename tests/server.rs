@@ -400,3 +400,54 @@ fn the_c_api_checks_its_arguments() {
         assert!(sockit_conn_context(ptr::null_mut()).is_null());
     }
 }
+
+/// Every datagram size from empty to the largest IPv4 carries, and a burst that arrives
+/// faster than one datagram per wake-up (the event loop takes them in batches), come back
+/// whole from the library's echo and from a handler, in every mode that serves UDP.
+#[test]
+fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
+    let sizes = [0usize, 1, 32, 1472, 9000, 65_507];
+    for mode in Mode::ALL.into_iter().filter(|mode| mode.is_supported()) {
+        for library_echo in [true, false] {
+            let server = loopback_server(Protocol::Udp, mode);
+            if library_echo {
+                server.set_echo().unwrap();
+            } else {
+                server
+                    .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
+                        let _ = sockit::net::udp::send_to(socket, data, from);
+                    })))
+                    .unwrap();
+            }
+            let run = start(&server);
+            let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            client.connect(server.local_addr()).unwrap();
+            client
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut buf = vec![0u8; 65_536];
+            for size in sizes {
+                let datagram: Vec<u8> = (0..size).map(|i| (i * 7 + size) as u8).collect();
+                client.send(&datagram).unwrap();
+                let n = client.recv(&mut buf).unwrap();
+                assert_eq!(&buf[..n], &datagram[..], "{mode:?} {size} bytes");
+            }
+            // A burst: the server finds many waiting at once.
+            let burst = 200u16;
+            for i in 0..burst {
+                client.send(&i.to_be_bytes()).unwrap();
+            }
+            let mut seen = vec![false; burst as usize];
+            for _ in 0..burst {
+                let n = client
+                    .recv(&mut buf)
+                    .expect("every datagram of the burst echoed");
+                assert_eq!(n, 2, "{mode:?}");
+                seen[u16::from_be_bytes([buf[0], buf[1]]) as usize] = true;
+            }
+            assert!(seen.iter().all(|&s| s), "{mode:?}: each once");
+            server.stop();
+            run.join().unwrap().unwrap();
+        }
+    }
+}

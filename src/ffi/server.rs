@@ -14,7 +14,6 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
-use crate::echo;
 use crate::error::{ErrorCode, Result};
 use crate::ffi::addr::sockit_addr;
 use crate::ffi::boundary::{self, Out, call, call_status};
@@ -294,7 +293,7 @@ pub unsafe extern "C" fn sockit_server_set_echo(server: *mut sockit_server) -> c
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        server.set_handler(echo::echo_handler(server.protocol()))
+        server.set_echo()
     })
 }
 

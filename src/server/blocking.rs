@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, PollMode};
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::{tcp, udp};
 use crate::platform;
+use crate::platform::poller::Events;
 use crate::server::control::Control;
 use crate::server::forking::Children;
 use crate::server::handler::Handler;
@@ -113,11 +113,9 @@ impl Supervisor<'_> {
         }
         // SAFETY: the socket is deleted from the poller below, before it can be dropped.
         unsafe {
-            self.control.poller.add_with_mode(
-                self.socket,
-                Event::none(SERVER_KEY),
-                PollMode::Level,
-            )?
+            self.control
+                .poller
+                .add(self.socket, SERVER_KEY, false, false)?
         };
         let result = self.take_until_stopped(workers);
         let _ = self.control.poller.delete(self.socket);

@@ -15,8 +15,10 @@ use crate::platform;
 use crate::server::handler::Connection;
 
 /// Reading from a connection pauses while this much is queued for it, so that a peer that
-/// sends without reading cannot make the server buffer without limit.
-pub(super) const PAUSE_READING_AT: usize = 1024 * 1024;
+/// sends without reading cannot make the server buffer without limit. One read's worth:
+/// reading on while the peer is slow only copies more into the queue (at 1 MiB, streaming
+/// ran at half C epoll's speed; `cargo xtask bench --only stream`).
+pub(super) const PAUSE_READING_AT: usize = 64 * 1024;
 
 /// A queue larger than this is given back to the allocator once it empties.
 const KEEP_CAPACITY: usize = 64 * 1024;

@@ -3,10 +3,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, PollMode, Poller};
 use socket2::Socket;
 
 use crate::error::Result;
+use crate::platform::poller::{Events, Poller};
 use crate::server::timers::Timers;
 
 /// The run's control block. The poller is the one the run waits on, so that a stop, a
@@ -46,13 +46,7 @@ impl Control {
 
     /// Turns readability reports for a registered socket on or off (level-triggered).
     pub(super) fn watch_readable(&self, socket: &Socket, key: usize, on: bool) -> Result<()> {
-        let interest = if on {
-            Event::readable(key)
-        } else {
-            Event::none(key)
-        };
-        self.poller
-            .modify_with_mode(socket, interest, PollMode::Level)?;
+        self.poller.modify(socket, key, on, false)?;
         Ok(())
     }
 
@@ -66,14 +60,13 @@ impl Control {
             .chain(self.timers.next_due())
             .min();
         let timeout = due.map(|due| due.saturating_duration_since(Instant::now()));
-        events.clear();
         self.poller.wait(events, timeout.map(round_up))?;
         Ok(())
     }
 }
 
-/// epoll counts whole milliseconds: a wait of 0.4 ms would return at once and spin. Rounding
-/// up wakes at or just after the deadline.
+/// epoll (and Windows) count whole milliseconds: a wait of 0.4 ms would return at once and
+/// spin. Rounding up wakes at or just after the deadline.
 fn round_up(timeout: Duration) -> Duration {
     let millis = timeout.as_nanos().div_ceil(1_000_000);
     Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))

@@ -7,14 +7,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, PollMode};
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::{tcp, udp};
+use crate::net::tcp;
 use crate::platform;
+use crate::platform::datagrams::DatagramBatch;
+use crate::platform::poller::Events;
 use crate::server::Settings;
-use crate::server::blocking::{DATAGRAM_BUFFER, EXHAUSTION_PAUSE};
+use crate::server::blocking::EXHAUSTION_PAUSE;
 use crate::server::connection::{EventConnection, recv_now};
 use crate::server::control::Control;
 use crate::server::handler::{DatagramHandler, Handler, StreamHandler};
@@ -22,8 +23,13 @@ use crate::server::handler::{DatagramHandler, Handler, StreamHandler};
 /// The key of the server's socket; connection `i` has key `i + 1`.
 const SERVER_KEY: usize = 0;
 
-/// Connections accepted, or datagrams received, per wake-up at most.
+/// Connections accepted per wake-up at most.
 const BATCH: usize = 128;
+
+/// Datagrams received per system call at most (where the system has recvmmsg), and calls
+/// per wake-up at most, so that timers and stops are looked at in between.
+const DATAGRAMS_PER_CALL: usize = 64;
+const DATAGRAM_CALLS_PER_TURN: usize = 4;
 
 /// Reads from one connection per wake-up at most: a peer that sends without pause is served
 /// in turns with the others.
@@ -82,13 +88,7 @@ impl StreamLoop<'_> {
         let listener = self.listener.as_ref().expect("set by serve");
         // SAFETY: the listener is deleted from the poller before it is dropped
         // (`stop_listening`, called on every way out of this function).
-        unsafe {
-            self.control.poller.add_with_mode(
-                listener,
-                Event::readable(SERVER_KEY),
-                PollMode::Level,
-            )?
-        };
+        unsafe { self.control.poller.add(listener, SERVER_KEY, true, false)? };
         let result = self.serve(grace);
         self.stop_listening();
         for slot in 0..self.conns.len() {
@@ -102,33 +102,39 @@ impl StreamLoop<'_> {
         let mut deadline = None;
         loop {
             self.control.timers.fire_due();
-            let now = Instant::now();
             if self.control.stop_requested() && deadline.is_none() {
                 self.stop_listening();
-                deadline = Some(now + grace);
+                deadline = Some(Instant::now() + grace);
             }
-            if let Some(deadline) = deadline {
-                let idle = self.open == 0 && self.control.timers.is_empty();
-                if idle || now >= deadline {
-                    return Ok(());
+            // The clock is read only when something depends on it: a busy loop serving one
+            // connection wakes once per message.
+            if deadline.is_some() || self.paused_until.is_some() || self.idle_timeout.is_some() {
+                let now = Instant::now();
+                if let Some(deadline) = deadline {
+                    let idle = self.open == 0 && self.control.timers.is_empty();
+                    if idle || now >= deadline {
+                        return Ok(());
+                    }
                 }
-            }
-            if self.paused_until.is_some_and(|until| now >= until) {
-                self.resume_listening()?;
-            }
-            if let Some(idle) = self.idle_timeout {
-                if self.next_sweep.is_none_or(|sweep| now >= sweep) {
-                    self.close_idle(now, idle);
-                    self.next_sweep = Some(now + idle / 4);
+                if self.paused_until.is_some_and(|until| now >= until) {
+                    self.resume_listening()?;
+                }
+                if let Some(idle) = self.idle_timeout {
+                    if self.next_sweep.is_none_or(|sweep| now >= sweep) {
+                        self.close_idle(now, idle);
+                        self.next_sweep = Some(now + idle / 4);
+                    }
                 }
             }
             self.control
                 .wait(&mut events, &[deadline, self.paused_until, self.next_sweep])?;
+            // What reads count as activity for the idle timeout: the time of this wake-up.
+            let woke = self.idle_timeout.map(|_| Instant::now());
             for event in events.iter() {
                 if event.key == SERVER_KEY {
                     self.accept_batch()?;
                 } else {
-                    self.serve_connection(event.key - 1, event.readable, event.writable);
+                    self.serve_connection(event.key - 1, event.readable, event.writable, woke);
                 }
             }
         }
@@ -191,11 +197,7 @@ impl StreamLoop<'_> {
             self.conns.len() - 1
         });
         // SAFETY: the socket is deleted from the poller in `close`, before it is dropped.
-        let added = unsafe {
-            self.control
-                .poller
-                .add_with_mode(&socket, Event::readable(slot + 1), PollMode::Level)
-        };
+        let added = unsafe { self.control.poller.add(&socket, slot + 1, true, false) };
         if added.is_err() {
             self.free.push(slot);
             return;
@@ -209,7 +211,13 @@ impl StreamLoop<'_> {
         self.settle(slot);
     }
 
-    fn serve_connection(&mut self, slot: usize, readable: bool, writable: bool) {
+    fn serve_connection(
+        &mut self,
+        slot: usize,
+        readable: bool,
+        writable: bool,
+        woke: Option<Instant>,
+    ) {
         let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
             // Closed earlier in this batch of events.
             return;
@@ -229,7 +237,9 @@ impl StreamLoop<'_> {
                         guarded(conn, |conn| callbacks.on_data(conn, &[]));
                     }
                     Ok(Some(n)) => {
-                        conn.last_active = Instant::now();
+                        if let Some(woke) = woke {
+                            conn.last_active = woke;
+                        }
                         let data = &self.buf[..n];
                         guarded(conn, |conn| callbacks.on_data(conn, data));
                         if n < self.buf.len() {
@@ -259,16 +269,11 @@ impl StreamLoop<'_> {
         if interest == conn.registered {
             return;
         }
-        let event = match interest {
-            (true, true) => Event::all(slot + 1),
-            (true, false) => Event::readable(slot + 1),
-            (false, true) => Event::writable(slot + 1),
-            (false, false) => Event::none(slot + 1),
-        };
+        let (read, write) = interest;
         match self
             .control
             .poller
-            .modify_with_mode(&conn.socket, event, PollMode::Level)
+            .modify(&conn.socket, slot + 1, read, write)
         {
             Ok(()) => conn.registered = interest,
             Err(_) => {
@@ -320,12 +325,8 @@ fn serve_datagrams(
     settings: &Settings,
 ) -> Result<()> {
     // SAFETY: the socket is deleted from the poller below, before the caller drops it.
-    unsafe {
-        control
-            .poller
-            .add_with_mode(socket, Event::readable(SERVER_KEY), PollMode::Level)?
-    };
-    let result = receive_until_stopped(control, socket, handle);
+    unsafe { control.poller.add(socket, SERVER_KEY, true, false)? };
+    let result = receive_until_stopped(control, socket, handle, settings.batched_echo);
     let _ = control.poller.delete(socket);
     // Replies scheduled on timers get the grace period.
     let deadline = Instant::now() + settings.grace;
@@ -339,13 +340,16 @@ fn serve_datagrams(
     result
 }
 
+/// Receives datagrams in batches and hands each to the handler, or (`echo`) sends the whole
+/// batch back in one call.
 fn receive_until_stopped(
     control: &Control,
     socket: &Socket,
     handle: &DatagramHandler,
+    echo: bool,
 ) -> Result<()> {
     let mut events = Events::new();
-    let mut buf = vec![0u8; DATAGRAM_BUFFER];
+    let mut batch = DatagramBatch::new(DATAGRAMS_PER_CALL);
     loop {
         control.timers.fire_due();
         if control.stop_requested() {
@@ -355,17 +359,26 @@ fn receive_until_stopped(
         if !events.iter().any(|event| event.key == SERVER_KEY) {
             continue;
         }
-        for _ in 0..BATCH {
-            match udp::receive(socket, crate::net::io::as_uninit(&mut buf), 0) {
-                Ok(datagram) => {
-                    // A panicking handler (Rust; C cannot unwind here) loses its datagram only.
-                    let data = &buf[..datagram.len];
-                    let _ = catch_unwind(AssertUnwindSafe(|| handle(socket, data, datagram.from)));
-                }
-                Err(err) if err.code() == ErrorCode::WouldBlock => break,
+        for _ in 0..DATAGRAM_CALLS_PER_TURN {
+            let received = match batch.receive(socket) {
+                Ok(received) => received,
                 Err(err) if err.code().makes_socket_unusable() => return Err(err),
                 // A peer's error (Windows reports ICMP unreachable on the next receive).
                 Err(_) => break,
+            };
+            if echo {
+                batch.echo(socket);
+            } else {
+                for i in 0..received {
+                    let (data, from) = batch.get(i);
+                    let Some(from) = from else { continue };
+                    // A panicking handler (Rust; C cannot unwind here) loses its datagram only.
+                    let _ = catch_unwind(AssertUnwindSafe(|| handle(socket, data, from)));
+                }
+            }
+            // A full batch means more may be waiting: take it without another wait.
+            if received < batch.capacity() {
+                break;
             }
         }
     }

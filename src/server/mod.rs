@@ -99,6 +99,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 struct Settings {
     handler: Option<Handler>,
+    /// The handler is the library's UDP echo: the event loop sends its replies in batches.
+    batched_echo: bool,
     max_workers: usize,
     grace: Duration,
     idle_timeout: Option<Duration>,
@@ -141,6 +143,7 @@ impl Server {
                 socket: Some(socket),
                 settings: Settings {
                     handler: None,
+                    batched_echo: false,
                     max_workers: DEFAULT_MAX_WORKERS,
                     grace: DEFAULT_GRACE,
                     idle_timeout: None,
@@ -176,7 +179,22 @@ impl Server {
         if !fits {
             return Err(ErrorCode::InvalidArgument.into());
         }
-        self.configure(|settings| settings.handler = Some(handler))
+        self.configure(|settings| {
+            settings.handler = Some(handler);
+            settings.batched_echo = false;
+        })
+    }
+
+    /// Makes the server an echo server: every byte or datagram goes back to its sender, in
+    /// every mode. The event loop echoes UDP datagrams in batches (recvmmsg and sendmmsg
+    /// where the system has them).
+    pub fn set_echo(&self) -> Result<()> {
+        let handler = crate::echo::echo_handler(self.protocol);
+        let batched = self.protocol == Protocol::Udp;
+        self.configure(|settings| {
+            settings.handler = Some(handler);
+            settings.batched_echo = batched;
+        })
     }
 
     /// At most this many requests are served at once in threaded and forking modes (at

@@ -2,6 +2,7 @@
 //! not run.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -30,6 +31,9 @@ struct Queue {
 #[derive(Default)]
 pub(super) struct Timers {
     queue: Mutex<Queue>,
+    /// How many are queued, readable without the lock: the run looks at the timers on every
+    /// wake-up, and most servers have none.
+    pending: AtomicUsize,
 }
 
 impl Timers {
@@ -43,27 +47,35 @@ impl Timers {
         let id = queue.next_id;
         queue.next_id += 1;
         queue.due.insert((due, id), callback);
+        self.pending.store(queue.due.len(), Ordering::Release);
         Ok(())
     }
 
     pub(super) fn next_due(&self) -> Option<Instant> {
+        if self.is_empty() {
+            return None;
+        }
         self.lock().due.first_key_value().map(|(&(due, _), _)| due)
     }
 
+    /// A timer added by another thread meanwhile is seen by the next look: adding one wakes
+    /// the run (`Server::add_timer`).
     pub(super) fn is_empty(&self) -> bool {
-        self.lock().due.is_empty()
+        self.pending.load(Ordering::Acquire) == 0
     }
 
     /// Runs every timer that is due, including those that become due meanwhile.
     pub(super) fn fire_due(&self) {
-        loop {
+        while !self.is_empty() {
             let now = Instant::now();
             let callback = {
                 let mut queue = self.lock();
-                match queue.due.first_entry() {
+                let callback = match queue.due.first_entry() {
                     Some(entry) if entry.key().0 <= now => entry.remove(),
                     _ => return,
-                }
+                };
+                self.pending.store(queue.due.len(), Ordering::Release);
+                callback
             };
             callback(TimerOutcome::Fired);
         }
@@ -74,6 +86,7 @@ impl Timers {
         let pending = {
             let mut queue = self.lock();
             queue.closed = true;
+            self.pending.store(0, Ordering::Release);
             std::mem::take(&mut queue.due)
         };
         for callback in pending.into_values() {

@@ -4,10 +4,12 @@
 //!   libraries with their SONAME or install name, pkg-config files, a CMake package).
 //! - `check-install`: installs into a temporary prefix and builds an out-of-tree C program
 //!   against it with pkg-config and with CMake, statically and dynamically, and runs it.
+//! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
 mod args;
+mod bench;
 mod check_install;
 mod cmake_package;
 mod install;
@@ -39,6 +41,13 @@ tasks:
       Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
       SOCKIT_PRELINKED=1 (see .ci/windows).
+  bench [--quick] [--runs N] [--seconds S] [--only WORKLOAD]...
+      The performance suite (Linux): sockit's echo servers against C (tutorial, epoll,
+      recvmmsg) and libuv, each server pinned to core 0 and sockit-load to core 1. Prints
+      medians with min-max, ratios and server memory; writes benches/results/results.json
+      and chart.svg and rewrites the README's results section. Installs libuv1-dev if
+      missing. --quick is .ci/run's regression guard: C epoll against sockit's event loop,
+      failing below 0.7x C epoll in the same run; it writes nothing.
   help
       Prints this.
 ";
@@ -54,6 +63,7 @@ fn main() -> ExitCode {
         "install" => install::run(arguments),
         "check-install" => check_install::run(arguments),
         "link-programs" => link_programs::run(arguments),
+        "bench" => bench::run(arguments),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
