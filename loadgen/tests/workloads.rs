@@ -2,7 +2,7 @@
 //! time, reports what it measured, and notices an echo that differs from what was sent.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::process::{Command, Output};
 use std::thread;
 
