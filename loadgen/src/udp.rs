@@ -25,12 +25,6 @@ pub struct UdpRun {
 /// Each datagram starts with its sequence number; the rest is its pattern.
 const HEADER: usize = 8;
 
-/// A datagram in flight.
-struct Flight {
-    seq: u64,
-    sent_at: Instant,
-}
-
 pub fn run(run: &UdpRun) -> io::Result<Report> {
     if run.size < HEADER || run.size > 65_507 {
         return Err(io::Error::new(
@@ -53,7 +47,7 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
 
     // In sending order. `answered[seq % slots]` is `seq` once it came back or was counted
     // lost; `sent_at[seq % slots]` is when it left.
-    let mut flights: VecDeque<Flight> = VecDeque::with_capacity(run.window);
+    let mut flights: VecDeque<u64> = VecDeque::with_capacity(run.window);
     let slots = run.window.next_power_of_two() * 4;
     let mut answered = vec![u64::MAX; slots];
     let mut sent_at = vec![Instant::now(); slots];
@@ -71,11 +65,12 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
             break;
         }
         // Forget the answered; count the overdue as lost.
-        while let Some(front) = flights.front() {
-            if answered[front.seq as usize % slots] == front.seq {
+        while let Some(&front) = flights.front() {
+            let slot = front as usize % slots;
+            if answered[slot] == front {
                 flights.pop_front();
-            } else if now.duration_since(front.sent_at) >= run.loss_timeout {
-                answered[front.seq as usize % slots] = front.seq;
+            } else if now.duration_since(sent_at[slot]) >= run.loss_timeout {
+                answered[slot] = front;
                 flights.pop_front();
                 in_flight -= 1;
                 if now >= measure_from {
@@ -99,10 +94,7 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
             let sent_at_now = Instant::now();
             for _ in 0..sent {
                 sent_at[next_seq as usize % slots] = sent_at_now;
-                flights.push_back(Flight {
-                    seq: next_seq,
-                    sent_at: sent_at_now,
-                });
+                flights.push_back(next_seq);
                 next_seq += 1;
                 in_flight += 1;
             }
@@ -110,9 +102,9 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
                 break;
             }
         }
-        let until = flights
-            .front()
-            .map_or(end, |front| (front.sent_at + run.loss_timeout).min(end));
+        let until = flights.front().map_or(end, |&front| {
+            (sent_at[front as usize % slots] + run.loss_timeout).min(end)
+        });
         poll.wait(until, |_| {})?;
         let now = Instant::now();
         loop {
@@ -126,7 +118,7 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
                 let seq = u64::from_le_bytes(*head);
                 let slot = seq as usize % slots;
                 // Earlier than the oldest in flight: answered or counted lost already.
-                let oldest = flights.front().map_or(next_seq, |front| front.seq);
+                let oldest = flights.front().copied().unwrap_or(next_seq);
                 if seq < oldest || seq >= next_seq || answered[slot] == seq {
                     continue;
                 }
