@@ -14,7 +14,14 @@
  * - Sockets are the operating system's own handles (int on Unix, SOCKET on Windows).
  *   sockit keeps no hidden state per socket.
  * - No call raises SIGPIPE, and no call but Die() / sockit_die() ends the process.
- * - Interrupted system calls (EINTR) are retried; callers never see them.
+ * - Interrupted system calls (EINTR) are retried; callers never see them, and socket
+ *   timeouts still expire on time.
+ * - Bad arguments fail with SOCKIT_EINVAL: a NULL pointer where one is needed, a length over
+ *   PTRDIFF_MAX, a number out of range, a malformed address or host name. A handle that is
+ *   not open fails with SOCKIT_EBADF, an open one that is not a socket with SOCKIT_ENOTSOCK,
+ *   and a socket of the wrong kind for the call (a listening socket where a connection is
+ *   needed, a UDP socket with no destination) with SOCKIT_ENOTCONN, SOCKIT_EPIPE,
+ *   SOCKIT_EDESTADDRREQ or SOCKIT_EOPNOTSUPP.
  */
 
 
@@ -349,21 +356,6 @@ struct sockaddr;
  * writes are queued; slow work is scheduled with sockit_server_timer().
  */
 #define SOCKIT_EVENT_LOOP 4
-
-/**
- * The size of the length in front of a length-prefixed message.
- */
-#define LENGTH_PREFIX 4
-
-/**
- * The largest message a 4-byte length can announce.
- */
-#define MAX_LENGTH_PREFIXED (size_t)UINT32_MAX
-
-/**
- * What to wait for on a socket.
- */
-typedef struct Interest Interest;
 
 /**
  * A TCP connection of a server, as its stream callbacks see it. Valid only during the
@@ -1020,7 +1012,8 @@ int sockit_close(sockit_socket sock);
  * SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
  *
  * On success writes the reader to *out (free it with sockit_reader_free()) and returns
- * SOCKIT_OK. Fails with SOCKIT_EINVAL (size 0, NULL out). Does not block.
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (size 0, NULL out), SOCKIT_EBADF (sock is not open)
+ * or SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
  *
  * # Safety
  *
@@ -1036,7 +1029,8 @@ int sockit_reader_new_fixed(sockit_socket sock, size_t size, struct sockit_reade
  * sockit_reader_push() instead.
  *
  * On success writes the reader to *out (free it with sockit_reader_free()) and returns
- * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty delimiter, NULL out). Does not block.
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty delimiter, NULL out), SOCKIT_EBADF
+ * (sock is not open) or SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
  *
  * # Safety
  *
@@ -1057,7 +1051,8 @@ int sockit_reader_new_delimited(sockit_socket sock,
  * SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
  *
  * On success writes the reader to *out (free it with sockit_reader_free()) and returns
- * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out). Does not block.
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out), SOCKIT_EBADF (sock is not open) or
+ * SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
  *
  * # Safety
  *
@@ -1211,9 +1206,10 @@ int64_t sockit_encode_delimited(const void *msg,
  * Returns how many entries have revents other than 0 (0 when the time ran out), and sets
  * every entry's revents. SOCKIT_POLL_READ and SOCKIT_POLL_WRITE are reported, when asked
  * for, also for a socket with an error or a hang-up: the call would not block, it would
- * report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0; or SOCKIT_FOREVER with no
- * socket to wait for, which would never return), SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL
- * when count exceeds the process's descriptor limit; revents are left alone then.
+ * report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0, a count no array can
+ * hold, or SOCKIT_FOREVER with no socket to wait for, which would never return),
+ * SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL when count exceeds the process's descriptor
+ * limit; revents are left alone then.
  *
  * Blocks for up to timeout_ms.
  *

@@ -1,7 +1,7 @@
 //! The checked-in header: in sync with the Rust source, clean C99 and C++11, and its
 //! constants the library's own values.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +44,77 @@ fn defines(header: &str) -> BTreeMap<String, String> {
         .filter_map(|rest| rest.split_once(' '))
         .map(|(name, value)| (name.to_string(), value.trim().to_string()))
         .collect()
+}
+
+/// Every name the header gives a C program: macros, structs, typedefs, functions. Comments
+/// are left out; a declaration's name is the identifier right before its `(`, `;` or `)`.
+fn declared_names(header: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut in_comment = false;
+    for line in header.lines() {
+        let line = line.trim();
+        if line.starts_with("/*") {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if in_comment {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("#define ") {
+            names.extend(rest.split([' ', '(']).next().map(str::to_owned));
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        // `struct NAME`, and the name a typedef or a declaration ends with.
+        for pair in words.windows(2) {
+            if pair[0] == "struct" {
+                names.insert(pair[1].to_owned());
+            }
+        }
+        if line.starts_with("typedef") {
+            let name = match line.split_once("(*") {
+                Some((_, pointer)) => pointer.split(')').next(),
+                None => line
+                    .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .find(|w| !w.is_empty()),
+            };
+            names.extend(name.map(|n| n.trim().to_owned()));
+        } else if let Some((head, _)) = line.split_once('(') {
+            let is_declaration = !line.starts_with(' ') && !head.contains('=');
+            if is_declaration {
+                names.extend(head.rsplit([' ', '*']).next().map(str::to_owned));
+            }
+        }
+    }
+    names.retain(|name| !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()));
+    names
+}
+
+#[test]
+fn every_name_the_header_declares_is_prefixed() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    let names = declared_names(&header);
+    assert!(names.contains("sockit_tcp_connect") && names.contains("SOCKIT_EINVAL"));
+    assert!(names.contains("sockit_pollfd") && names.contains("sockit_timer_fn"));
+    // The tutorial's own names, and the system's socket address type.
+    let allowed = ["Die", "HandleClient", "sockaddr"];
+    let unprefixed: Vec<&String> = names
+        .iter()
+        .filter(|name| !name.starts_with("sockit_") && !name.starts_with("SOCKIT_"))
+        .filter(|name| !allowed.contains(&name.as_str()))
+        .collect();
+    assert!(
+        unprefixed.is_empty(),
+        "the header declares names without the sockit_/SOCKIT_ prefix: {unprefixed:?} \
+         (exclude the core's items in cbindgen.toml, or rename them)"
+    );
 }
 
 #[test]

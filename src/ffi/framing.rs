@@ -48,16 +48,24 @@ pub struct sockit_reader {
 }
 
 /// Creates the reader and hands it to C.
-fn new_reader(sock: sockit_socket, framing: Framing, out: Out<*mut sockit_reader>) {
+fn new_reader(sock: sockit_socket, framing: Framing, out: Out<*mut sockit_reader>) -> Result<()> {
+    if sock != SOCKIT_INVALID_SOCKET {
+        // A handle that is closed or not a socket is refused now, not at the first read.
+        // SAFETY: the handle is only asked for its type.
+        let socket = unsafe { borrow(sock) }?;
+        socket.r#type().map_err(crate::error::Error::from)?;
+    }
     let reader = Reader::new(framing);
     out.write(Box::into_raw(Box::new(sockit_reader { sock, reader })));
+    Ok(())
 }
 
 /// A reader of messages of exactly size bytes each (size at least 1) from sock.
 /// SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
 ///
 /// On success writes the reader to *out (free it with sockit_reader_free()) and returns
-/// SOCKIT_OK. Fails with SOCKIT_EINVAL (size 0, NULL out). Does not block.
+/// SOCKIT_OK. Fails with SOCKIT_EINVAL (size 0, NULL out), SOCKIT_EBADF (sock is not open)
+/// or SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
 ///
 /// # Safety
 ///
@@ -71,8 +79,7 @@ pub unsafe extern "C" fn sockit_reader_new_fixed(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let out = unsafe { Out::new(out) }?;
-        new_reader(sock, Framing::fixed(size)?, out);
-        Ok(())
+        new_reader(sock, Framing::fixed(size)?, out)
     })
 }
 
@@ -83,7 +90,8 @@ pub unsafe extern "C" fn sockit_reader_new_fixed(
 /// sockit_reader_push() instead.
 ///
 /// On success writes the reader to *out (free it with sockit_reader_free()) and returns
-/// SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty delimiter, NULL out). Does not block.
+/// SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty delimiter, NULL out), SOCKIT_EBADF
+/// (sock is not open) or SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
 ///
 /// # Safety
 ///
@@ -100,8 +108,7 @@ pub unsafe extern "C" fn sockit_reader_new_delimited(
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (delim, out) = unsafe { (input_bytes(delim, delim_len)?, Out::new(out)?) };
-        new_reader(sock, Framing::delimited(delim, max_len)?, out);
-        Ok(())
+        new_reader(sock, Framing::delimited(delim, max_len)?, out)
     })
 }
 
@@ -112,7 +119,8 @@ pub unsafe extern "C" fn sockit_reader_new_delimited(
 /// SOCKIT_INVALID_SOCKET makes a reader fed with sockit_reader_push() instead.
 ///
 /// On success writes the reader to *out (free it with sockit_reader_free()) and returns
-/// SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out). Does not block.
+/// SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out), SOCKIT_EBADF (sock is not open) or
+/// SOCKIT_ENOTSOCK (sock is not a socket). Does not block.
 ///
 /// # Safety
 ///
@@ -126,8 +134,7 @@ pub unsafe extern "C" fn sockit_reader_new_length_prefixed(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let out = unsafe { Out::new(out) }?;
-        new_reader(sock, Framing::length_prefixed(max_len), out);
-        Ok(())
+        new_reader(sock, Framing::length_prefixed(max_len), out)
     })
 }
 

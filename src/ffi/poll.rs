@@ -68,9 +68,10 @@ fn poll_timeout(timeout_ms: c_int) -> Option<Duration> {
 /// Returns how many entries have revents other than 0 (0 when the time ran out), and sets
 /// every entry's revents. SOCKIT_POLL_READ and SOCKIT_POLL_WRITE are reported, when asked
 /// for, also for a socket with an error or a hang-up: the call would not block, it would
-/// report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0; or SOCKIT_FOREVER with no
-/// socket to wait for, which would never return), SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL
-/// when count exceeds the process's descriptor limit; revents are left alone then.
+/// report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0, a count no array can
+/// hold, or SOCKIT_FOREVER with no socket to wait for, which would never return),
+/// SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL when count exceeds the process's descriptor
+/// limit; revents are left alone then.
 ///
 /// Blocks for up to timeout_ms.
 ///
@@ -85,13 +86,18 @@ pub unsafe extern "C" fn sockit_poll(
     timeout_ms: c_int,
 ) -> c_int {
     call(|| -> Result<c_int> {
+        // No array can hold more entries than this, so the count is wrong.
+        let most = isize::MAX as usize / std::mem::size_of::<sockit_pollfd>();
         let fds: &mut [sockit_pollfd] = match (fds.is_null(), count) {
             (_, 0) => &mut [],
             (true, _) => return Err(crate::error::ErrorCode::InvalidArgument.into()),
+            (false, count) if count > most => {
+                return Err(crate::error::ErrorCode::InvalidArgument.into());
+            }
             // SAFETY: non-NULL and valid for `count` entries (the caller's promise).
             (false, _) => unsafe { std::slice::from_raw_parts_mut(fds, count) },
         };
-        let mut set = PollSet::with_capacity(fds.len());
+        let mut set = PollSet::with_capacity(fds.len())?;
         for entry in fds.iter() {
             // SAFETY: the handle is only passed to poll.
             let socket = unsafe { borrow(entry.sock) }.ok();

@@ -25,6 +25,46 @@ pub(crate) fn retry_interrupted<T>(mut call: impl FnMut() -> io::Result<T>) -> i
     }
 }
 
+/// [`retry_interrupted`] for a call that may block on `socket` until it is ready for
+/// `interest`. A socket timeout (`SO_RCVTIMEO`/`SO_SNDTIMEO`) starts again with each retry, so
+/// under a steady stream of signals it would never expire: after an interruption the retries
+/// wait for readiness only until the timeout, counted from the start of the call, and then
+/// fail with `ETIMEDOUT` as the expired timeout would have.
+pub(crate) fn retry_interrupted_within<T>(
+    socket: &Socket,
+    interest: Interest,
+    mut call: impl FnMut() -> io::Result<T>,
+) -> io::Result<T> {
+    let start = Instant::now();
+    let mut deadline = None;
+    loop {
+        match call() {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {
+                let deadline = *deadline.get_or_insert_with(|| {
+                    let timeout = if interest.read {
+                        socket.read_timeout()
+                    } else {
+                        socket.write_timeout()
+                    };
+                    timeout.ok().flatten().map(|timeout| start + timeout)
+                });
+                let Some(deadline) = deadline else { continue };
+                // (Signals interrupt calls on Unix only, so these are errno values.)
+                let as_io = |code| match platform::os_error_for(code) {
+                    Some(errno) => io::Error::from_raw_os_error(errno),
+                    None => io::Error::other("wait failed"),
+                };
+                match wait_for(socket, interest, Some(deadline)) {
+                    Ok(true) => {}
+                    Ok(false) => return Err(as_io(ErrorCode::TimedOut)),
+                    Err(err) => return Err(as_io(err.code())),
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The error of a failed call on `socket`, with "would block" on a blocking socket (an
 /// expired `SO_RCVTIMEO`/`SO_SNDTIMEO` on Unix) reported as `TimedOut`.
 pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
@@ -56,8 +96,10 @@ fn send_error(socket: &Socket, err: io::Error) -> Error {
 /// One `send`: returns how many bytes the system took, which may be fewer than `buf` holds.
 pub fn send(socket: &Socket, buf: &[u8]) -> Result<usize> {
     platform::prepare_send(socket).map_err(|e| send_error(socket, e))?;
-    retry_interrupted(|| socket.send_with_flags(buf, platform::SEND_FLAGS))
-        .map_err(|e| send_error(socket, e))
+    retry_interrupted_within(socket, Interest::WRITE, || {
+        socket.send_with_flags(buf, platform::SEND_FLAGS)
+    })
+    .map_err(|e| send_error(socket, e))
 }
 
 /// Sends all of `buf`, as many `send` calls as it takes. On failure some bytes may have been
@@ -74,8 +116,9 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
     IoSlice::advance_slices(&mut bufs, 0);
     let mut started = false;
     while !bufs.is_empty() {
-        let sent =
-            retry_interrupted(|| socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS));
+        let sent = retry_interrupted_within(socket, Interest::WRITE, || {
+            socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS)
+        });
         match sent.map_err(|e| send_error(socket, e)) {
             // A stream that accepts nothing for a non-empty buffer is not going to.
             Ok(0) => return Err(ErrorCode::BrokenPipe.into()),
@@ -124,7 +167,8 @@ pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
     if buf.is_empty() {
         return Err(ErrorCode::InvalidArgument.into());
     }
-    retry_interrupted(|| socket.recv(buf)).map_err(|e| socket_error(socket, e))
+    retry_interrupted_within(socket, Interest::READ, || socket.recv(buf))
+        .map_err(|e| socket_error(socket, e))
 }
 
 /// Fills all of `buf`. Fails with `Eof` if the stream ends first (the bytes received so far

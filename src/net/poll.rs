@@ -71,12 +71,17 @@ pub struct PollSet {
 }
 
 impl PollSet {
-    /// An empty set with room for `capacity` entries.
-    pub fn with_capacity(capacity: usize) -> PollSet {
-        PollSet {
-            entries: Vec::with_capacity(capacity),
+    /// An empty set with room for `capacity` entries; `OutOfMemory` if there is no room for
+    /// them (a count from a caller must not end the process by exhausting memory).
+    pub fn with_capacity(capacity: usize) -> Result<PollSet> {
+        let mut entries = Vec::new();
+        entries
+            .try_reserve_exact(capacity)
+            .map_err(|_| ErrorCode::OutOfMemory)?;
+        Ok(PollSet {
+            entries,
             sockets: 0,
-        }
+        })
     }
 
     /// Adds an entry; `None` is an entry that is left out of the wait and never ready.

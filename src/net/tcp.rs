@@ -7,7 +7,7 @@ use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
-use crate::net::io::{retry_interrupted, socket_error};
+use crate::net::io::{retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
 use crate::net::resolve::{first_that_works, resolve};
 use crate::net::socket::{Bind, bound_socket, new_socket, unbound_socket};
@@ -113,7 +113,7 @@ pub fn listen(bind: Bind<'_>, backlog: i32) -> Result<Socket> {
 /// nothing to do about them but wait for the next one.
 pub fn accept(listener: &Socket) -> Result<(Socket, Option<SocketAddr>)> {
     loop {
-        let err = match retry_interrupted(|| listener.accept()) {
+        let err = match retry_interrupted_within(listener, Interest::READ, || listener.accept()) {
             Ok((socket, peer)) => {
                 if platform::ACCEPT_INHERITS_NONBLOCKING {
                     socket.set_nonblocking(false)?;

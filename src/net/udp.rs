@@ -9,7 +9,7 @@ use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
-use crate::net::io::{as_uninit, retry_interrupted, socket_error};
+use crate::net::io::{as_uninit, retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
 use crate::net::socket::{Bind, bound_socket, unbound_socket};
 use crate::net::wait::wait_for;
@@ -32,8 +32,10 @@ pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
     platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
     let to = normalize(to);
     let send = |to: SocketAddr| {
-        retry_interrupted(|| socket.send_to_with_flags(buf, &to.into(), platform::SEND_FLAGS))
-            .map_err(|e| socket_error(socket, e))
+        retry_interrupted_within(socket, Interest::WRITE, || {
+            socket.send_to_with_flags(buf, &to.into(), platform::SEND_FLAGS)
+        })
+        .map_err(|e| socket_error(socket, e))
     };
     match send(to) {
         Err(err)
@@ -102,17 +104,17 @@ pub(crate) fn receive(
         return Err(ErrorCode::InvalidArgument.into());
     }
     let mut slices = [MaybeUninitSlice::new(buf)];
-    let (len, recv_flags, from) =
-        retry_interrupted(|| socket.recv_from_vectored_with_flags(&mut slices, flags)).map_err(
-            |e| {
-                // With MSG_DONTWAIT, EAGAIN is would-block even on a socket with a timeout.
-                if flags & platform::RECV_NOW_FLAGS != 0 {
-                    Error::from(e)
-                } else {
-                    socket_error(socket, e)
-                }
-            },
-        )?;
+    let (len, recv_flags, from) = retry_interrupted_within(socket, Interest::READ, || {
+        socket.recv_from_vectored_with_flags(&mut slices, flags)
+    })
+    .map_err(|e| {
+        // With MSG_DONTWAIT, EAGAIN is would-block even on a socket with a timeout.
+        if flags & platform::RECV_NOW_FLAGS != 0 {
+            Error::from(e)
+        } else {
+            socket_error(socket, e)
+        }
+    })?;
     // A stream socket has no sender address of its own: its peer sent the bytes.
     let from = from_sock_addr(&from)
         .or_else(|| socket.peer_addr().ok().as_ref().and_then(from_sock_addr))

@@ -1,10 +1,12 @@
 //! Worker threads for the iterative (one thread) and threaded modes: a pool that grows on
-//! demand up to its bound and keeps its threads until the run ends.
+//! demand up to its bound; a thread left without work for `IDLE_THREAD_LIFETIME` ends, so a
+//! burst of clients does not leave a long-running server holding a thousand idle threads.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use socket2::Socket;
 
@@ -15,6 +17,9 @@ use crate::server::control::Control;
 use crate::server::handler::Handler;
 use crate::server::job::{self, Job};
 
+/// How long a worker waits for a job before it ends.
+const IDLE_THREAD_LIFETIME: Duration = Duration::from_secs(2);
+
 /// The pool's queue and counts.
 #[derive(Default)]
 struct State {
@@ -23,6 +28,8 @@ struct State {
     idle: usize,
     /// Jobs queued or being served.
     busy: usize,
+    /// Worker threads alive (they end when idle for long).
+    threads: usize,
     /// The run is over: idle threads leave.
     closing: bool,
     next_id: u64,
@@ -77,12 +84,30 @@ impl ThreadPool {
 
     fn spawn_worker(&mut self) -> Result<()> {
         let shared = Arc::clone(&self.shared);
-        let thread = thread::Builder::new()
+        self.shared.lock().threads += 1;
+        let spawned = thread::Builder::new()
             .name("sockit-worker".into())
-            .spawn(move || work(&shared))
-            .map_err(Error::from)?;
-        self.threads.push(thread);
-        Ok(())
+            .spawn(move || work(&shared));
+        match spawned {
+            Ok(thread) => {
+                self.threads.push(thread);
+                Ok(())
+            }
+            Err(err) => {
+                self.shared.lock().threads -= 1;
+                Err(Error::from(err))
+            }
+        }
+    }
+
+    /// Joins the threads that ended for lack of work.
+    fn join_retired(&mut self) {
+        let (retired, alive): (Vec<_>, Vec<_>) =
+            self.threads.drain(..).partition(JoinHandle::is_finished);
+        self.threads = alive;
+        for thread in retired {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -96,15 +121,15 @@ impl Workers for ThreadPool {
     }
 
     fn start(&mut self, job: Job) -> Result<()> {
-        let needs_thread = {
+        let (needs_thread, threads) = {
             let mut state = self.shared.lock();
             state.jobs.push_back(job);
             state.busy += 1;
-            state.idle < state.jobs.len()
+            (state.idle < state.jobs.len(), state.threads)
         };
-        if needs_thread && self.threads.len() < self.max {
+        if needs_thread && threads < self.max {
             if let Err(err) = self.spawn_worker() {
-                if self.threads.is_empty() {
+                if threads == 0 {
                     // No thread will ever take it: give the job back (closing its socket).
                     let mut state = self.shared.lock();
                     state.jobs.pop_back();
@@ -116,6 +141,10 @@ impl Workers for ThreadPool {
         }
         self.shared.work.notify_one();
         Ok(())
+    }
+
+    fn collect(&mut self) {
+        self.join_retired();
     }
 
     fn cut(&mut self) {
@@ -156,14 +185,24 @@ fn work(shared: &Shared) {
                     break (job, id);
                 }
                 if state.closing {
+                    state.threads -= 1;
                     return;
                 }
                 state.idle += 1;
-                state = shared
+                let (next, waited) = shared
                     .work
-                    .wait(state)
+                    .wait_timeout(state, IDLE_THREAD_LIFETIME)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                state = next;
                 state.idle -= 1;
+                if waited.timed_out() && state.jobs.is_empty() {
+                    // Counted out under the lock: `start` spawns a new thread if needed.
+                    state.threads -= 1;
+                    drop(state);
+                    // The supervisor joins this thread when it next looks.
+                    shared.control.wake();
+                    return;
+                }
             }
         };
         // A panicking handler (a Rust one; C cannot unwind here) ends its request only.

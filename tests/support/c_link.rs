@@ -96,6 +96,28 @@ impl Toolchain {
         self.program_names()
     }
 
+    /// Compiles a C source that a test wrote (against the checked-in header, warnings as
+    /// errors) and links it to the static library in `libs`, as `exe`.
+    pub fn build_static(&self, source: &Path, include_dir: &Path, libs: &Path, exe: &Path) {
+        let mut command = Command::new(&self.compiler);
+        command
+            .args(&self.args)
+            .args(["-Wall", "-Wextra", "-Werror"])
+            .arg(format!("-I{}", include_dir.display()))
+            .arg(source)
+            .arg("-o")
+            .arg(exe)
+            .arg(libs.join(&self.static_lib))
+            .args(&self.native_libs);
+        let output = command.output().expect("run the C compiler");
+        assert!(
+            output.status.success(),
+            "building {} failed: {command:?}\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     fn link(&self, object: &Path, exe: &Path, linkage: Linkage, lib_dir: &Path) {
         // Link to a temporary name and rename, so that a program is never seen half-written
         // (the demo and a test run may link at the same time).

@@ -51,6 +51,16 @@ pub fn programs() -> &'static CPrograms {
 /// compiler: `cargo xtask link-programs` has linked the programs beforehand (see `.ci/windows`).
 pub const PRELINKED: &str = "SOCKIT_PRELINKED";
 
+/// Builds a C program a test generated, `source`, against the checked-in header and the
+/// static library of this build; returns the program's path (next to the source).
+pub fn build_generated_program(source: &Path) -> PathBuf {
+    let toolchain = Toolchain::read(Path::new(env!("OUT_DIR")));
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let exe = source.with_extension(std::env::consts::EXE_EXTENSION);
+    toolchain.build_static(source, &include, &library_dir(), &exe);
+    exe
+}
+
 fn link_all() -> CPrograms {
     let toolchain = Toolchain::read(Path::new(env!("OUT_DIR")));
     let libs = library_dir();
@@ -93,9 +103,27 @@ impl CPrograms {
     }
 }
 
+/// A command that starts every C program under a checker, split at spaces: for example
+/// `valgrind -q --log-file=... --error-exitcode=99` (see `cargo xtask reliability`).
+pub const WRAPPER: &str = "SOCKIT_C_WRAPPER";
+
+/// The command that starts `program`: under the checker `WRAPPER` names, if any.
+fn command(program: &Path) -> Command {
+    let wrapper = std::env::var(WRAPPER).unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    match words.next() {
+        Some(checker) => {
+            let mut command = Command::new(checker);
+            command.args(words).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
 /// Starts a program with its output piped to us and no input.
 fn spawn<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Child {
-    Command::new(program)
+    command(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

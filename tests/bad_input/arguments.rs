@@ -1,0 +1,209 @@
+//! For each parameter of a function: a good value (a C expression the call can run with,
+//! without blocking where it can be helped) and the bad values to try in its place. Types
+//! are known here by their C spelling; a parameter of a type this file does not know fails
+//! the test, so a new kind of argument gets its bad values when it is added.
+
+use crate::prototypes::{Param, Prototype};
+
+/// What a bad value must give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly this code.
+    Code(&'static str),
+    /// Success, or a failure the function's comment (or the header's conventions) names.
+    Documented,
+}
+
+pub struct Bad {
+    pub label: String,
+    pub expr: String,
+    pub expect: Expect,
+}
+
+fn bad(label: &str, expr: &str, expect: Expect) -> Bad {
+    Bad {
+        label: label.to_string(),
+        expr: expr.to_string(),
+        expect,
+    }
+}
+
+fn documented(label: &str, expr: &str) -> Bad {
+    bad(label, expr, Expect::Documented)
+}
+
+/// An out-parameter the call must leave alone when it fails: the local that stands for it.
+pub struct Out {
+    pub decl: String,
+    pub local: String,
+}
+
+/// How a parameter is passed in the good case.
+pub enum Good {
+    /// A C expression.
+    Expr(String),
+    /// A local, filled with 0xA5 before the call and compared after a failure.
+    Out(Out),
+    /// No good value can be made outside a server's callback (a connection).
+    None,
+}
+
+fn expr(text: &str) -> Good {
+    Good::Expr(text.to_string())
+}
+
+fn out(decl_type: &str, name: &str) -> Good {
+    Good::Out(Out {
+        decl: format!("{decl_type} out_{name};"),
+        local: format!("out_{name}"),
+    })
+}
+
+/// The socket a function works on when all is well.
+fn good_socket(function: &Prototype, param: &Param) -> &'static str {
+    let name = function.name.as_str();
+    if param.name == "listener" || name == "sockit_accept" {
+        "fx_listener"
+    } else if name.contains("udp") || name.contains("sendto") || name.contains("recvfrom") {
+        "fx_udp"
+    } else if name == "sockit_connect" || name == "sockit_connect_finish" {
+        "fx_fresh"
+    } else {
+        "fx_tcp"
+    }
+}
+
+pub fn good(function: &Prototype, param: &Param) -> Good {
+    let name = param.name.as_str();
+    let function_name = function.name.as_str();
+    let binds = ["listen", "bind", "server_new"]
+        .iter()
+        .any(|b| function_name.contains(b));
+    match param.ty.as_str() {
+        "sockit_socket" => expr(good_socket(function, param)),
+        "int" => expr(match name {
+            "port" if binds => "0",
+            "port" => "fx_port",
+            "family" => "SOCKIT_IPV4",
+            "backlog" => "5",
+            "how" => "SOCKIT_SHUT_WR",
+            "protocol" => "SOCKIT_TCP",
+            "mode" => "SOCKIT_ITERATIVE",
+            "max_workers" => "4",
+            "code" => "SOCKIT_EINVAL",
+            _ if name.ends_with("_ms") => "100",
+            _ => "1",
+        }),
+        "size_t" => expr(match name {
+            "count" => "1",
+            "max_addrs" => "4",
+            "delim_len" => "1",
+            "len" if function_name == "sockit_addr_from_sockaddr" => "fx_sa_len",
+            _ => "8",
+        }),
+        "const char *" => expr(match (function_name, name) {
+            ("sockit_parse_port", _) => "\"7\"",
+            ("sockit_addr_parse", _) => "\"127.0.0.1:7\"",
+            (_, "name") => "\"threaded\"",
+            (_, "mess") => "\"bad_input_check\"",
+            _ => "\"127.0.0.1\"",
+        }),
+        "const void *" if name == "delim" => expr("\"\\n\""),
+        "const void *" => expr("fx_buf"),
+        "void *" if ["user", "context", "arg"].contains(&name) => expr("NULL"),
+        "void *" | "char *" => expr("scratch"),
+        "struct sockaddr *" => expr("(struct sockaddr *)scratch"),
+        "const struct sockaddr *" => expr("(const struct sockaddr *)fx_sa"),
+        "const struct sockit_addr *" if name == "server" => expr("&fx_quiet_addr"),
+        "const struct sockit_addr *" => expr("&fx_addr"),
+        "struct sockit_addr *" if name == "addrs" => expr("fx_addrs"),
+        "struct sockit_addr *" => out("sockit_addr", name),
+        "sockit_socket *" => out("sockit_socket", name),
+        "struct sockit_server **" => out("sockit_server *", name),
+        "struct sockit_reader **" => out("sockit_reader *", name),
+        "const char **" => out("const char *", name),
+        "struct sockit_server *" | "const struct sockit_server *" => expr("fx_server"),
+        "struct sockit_reader *" | "const struct sockit_reader *" => expr("fx_reader"),
+        "struct sockit_conn *" => Good::None,
+        "struct sockit_pollfd *" => expr("&fx_entry"),
+        ty if ty.starts_with("sockit_") && ty.ends_with("_fn") => Good::Expr(format!("dummy_{ty}")),
+        ty => panic!(
+            "{function_name}: no good value for a parameter of type `{ty}` ({name}); \
+             teach tests/bad_input/arguments.rs"
+        ),
+    }
+}
+
+pub fn bad_values(function: &Prototype, param: &Param) -> Vec<Bad> {
+    let name = param.name.as_str();
+    match param.ty.as_str() {
+        "sockit_socket" => {
+            let wrong = if good_socket(function, param) == "fx_udp" {
+                "fx_tcp"
+            } else {
+                "fx_udp"
+            };
+            // A function may give SOCKIT_INVALID_SOCKET a meaning of its own ("makes a reader
+            // fed with sockit_reader_push()"); its comment says so.
+            let invalid = if function.doc.contains("SOCKIT_INVALID_SOCKET makes") {
+                Expect::Documented
+            } else {
+                Expect::Code("SOCKIT_EBADF")
+            };
+            vec![
+                bad("SOCKIT_INVALID_SOCKET", "SOCKIT_INVALID_SOCKET", invalid),
+                bad("a closed socket", "fx_closed", Expect::Code("SOCKIT_EBADF")),
+                bad(
+                    "a pipe (not a socket)",
+                    "fx_pipe",
+                    Expect::Code("SOCKIT_ENOTSOCK"),
+                ),
+                documented("a socket of the wrong kind", wrong),
+                documented("a listening socket", "fx_listener"),
+            ]
+        }
+        "int" => {
+            let mut values = vec![
+                documented("-1", "-1"),
+                documented("INT_MIN", "INT_MIN"),
+                documented("INT_MAX", "INT_MAX"),
+            ];
+            if name == "port" {
+                values.push(documented("65536", "65536"));
+            }
+            if name == "family" || name == "how" || name == "protocol" || name == "mode" {
+                values.push(documented("7", "7"));
+            }
+            if name.ends_with("_ms") || name == "max_workers" {
+                values.push(documented("0", "0"));
+            }
+            values
+        }
+        "size_t" => vec![
+            documented("0", "0"),
+            documented("SIZE_MAX", "SIZE_MAX"),
+            documented("PTRDIFF_MAX + 1", "(size_t)PTRDIFF_MAX + 1"),
+        ],
+        "const char *" => vec![
+            documented("NULL", "NULL"),
+            documented("\"\"", "\"\""),
+            documented("\"%s%n%x%p\"", "\"%s%n%x%p\""),
+            documented("invalid UTF-8", "\"\\xff\\xfe\\x80\""),
+            documented("4095 letters", "fx_long"),
+            documented("\"bad host name\"", "\"bad host name\""),
+            documented("\"[::1\"", "\"[::1\""),
+            documented("\"127.0.0.1:99999\"", "\"127.0.0.1:99999\""),
+        ],
+        "void *" if ["user", "context", "arg"].contains(&name) => Vec::new(),
+        "const struct sockit_addr *" => vec![
+            documented("NULL", "NULL"),
+            documented("family 5", "&fx_bad_family"),
+            documented("all bytes 0xFF", "&fx_garbage_addr"),
+        ],
+        "const struct sockaddr *" => vec![
+            documented("NULL", "NULL"),
+            documented("all bytes 0xFF", "(const struct sockaddr *)fx_garbage"),
+        ],
+        _ => vec![documented("NULL", "NULL")],
+    }
+}
