@@ -18,6 +18,19 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Extra flags for compiling and linking the C programs (not the library's own C parts),
+/// split at spaces: `cargo xtask reliability` builds them with clang's AddressSanitizer and
+/// UndefinedBehaviorSanitizer this way.
+const PROGRAM_FLAGS: &str = "SOCKIT_C_PROGRAM_FLAGS";
+
+fn program_flags() -> Vec<String> {
+    env::var(PROGRAM_FLAGS)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it"));
@@ -26,6 +39,7 @@ fn main() {
     }
     println!("cargo:rerun-if-env-changed=SOCKIT_UPDATE_HEADER");
     println!("cargo:rerun-if-env-changed=SOCKIT_SKIP_C");
+    println!("cargo:rerun-if-env-changed={PROGRAM_FLAGS}");
     // cfgs that are never set: cbindgen turns them into the header's opt-out macros.
     println!("cargo::rustc-check-cfg=cfg(sockit_own_die, sockit_own_handleclient)");
 
@@ -181,6 +195,9 @@ fn compile_program(source: &Path, include_dir: &Path, out_dir: &Path) -> PathBuf
     if is_gnu_like(&build) && !verbatim {
         build.flag("-std=c99").flag("-pedantic");
     }
+    for flag in program_flags() {
+        build.flag(&flag);
+    }
     let mut objects = build.file(source).compile_intermediates();
     assert_eq!(objects.len(), 1, "one object per C program");
     objects.pop().unwrap()
@@ -197,6 +214,9 @@ fn record_toolchain(manifest: &mut String, out_dir: &Path) {
     if compiler.is_like_gnu() || compiler.is_like_clang() {
         // Some programs use POSIX threads (MinGW's winpthreads on Windows).
         writeln!(manifest, "arg\t-pthread").unwrap();
+    }
+    for flag in program_flags() {
+        writeln!(manifest, "arg\t{flag}").unwrap();
     }
     for lib in native_static_libs(out_dir) {
         writeln!(manifest, "native\t{lib}").unwrap();

@@ -9,23 +9,13 @@
 
 mod support;
 
-use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::{Linkage, Server, programs, raise_descriptor_limit};
+use support::{Linkage, Server, programs, raise_descriptor_limit, resident_kib};
 
 const CONNECTIONS: usize = 10_000;
-
-fn resident_kib(pid: u32) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn echo(stream: &mut TcpStream, message: &[u8]) {
     stream.write_all(message).expect("send");

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use crate::support::{Linkage, Server, programs};
+use crate::support::{self, Linkage, Server, programs};
 
 /// How hard the suite pushes: `cargo test` runs the quick form; `SOCKIT_FAULTS=full` (what
 /// `cargo xtask reliability` sets) the full one.
@@ -47,17 +47,11 @@ pub struct Holdings {
 impl Holdings {
     pub fn of(pid: u32) -> Holdings {
         let count = |dir: String| fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
-        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let resident_kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0);
         Holdings {
             descriptors: count(format!("/proc/{pid}/fd")),
             threads: count(format!("/proc/{pid}/task")),
-            children: children_of(pid),
-            resident_kib,
+            children: support::children(pid).len(),
+            resident_kib: support::resident_kib(pid),
         }
     }
 
@@ -67,23 +61,6 @@ impl Holdings {
             && self.threads <= base.threads
             && self.children <= base.children
     }
-}
-
-/// Child processes of `pid`, live or not yet reaped.
-fn children_of(pid: u32) -> usize {
-    let parent = pid.to_string();
-    fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| fs::read_to_string(entry.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid ...: the command may hold spaces, so split after ')'.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(|p| p == parent))
-                .unwrap_or(false)
-        })
-        .count()
 }
 
 /// A running `fault_server`.

@@ -324,9 +324,10 @@ impl Drop for Server {
     }
 }
 
-/// The child processes of `pid` that have exited and not been reaped (Linux's /proc).
-pub fn zombie_children(pid: u32) -> Vec<String> {
-    let mut zombies = Vec::new();
+/// The child processes of `pid`, live or not yet reaped, as their /proc stat lines (Linux).
+pub fn children(pid: u32) -> Vec<String> {
+    let parent = pid.to_string();
+    let mut children = Vec::new();
     for entry in fs::read_dir("/proc").unwrap().flatten() {
         let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
             continue;
@@ -335,12 +336,32 @@ pub fn zombie_children(pid: u32) -> Vec<String> {
         let Some((_, rest)) = stat.rsplit_once(')') else {
             continue;
         };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.len() > 1 && fields[1] == pid.to_string() && fields[0] == "Z" {
-            zombies.push(stat);
+        if rest.split_whitespace().nth(1) == Some(parent.as_str()) {
+            children.push(stat);
         }
     }
-    zombies
+    children
+}
+
+/// The child processes of `pid` that have exited and not been reaped (Linux's /proc).
+pub fn zombie_children(pid: u32) -> Vec<String> {
+    children(pid)
+        .into_iter()
+        .filter(|stat| {
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.split_whitespace().next() == Some("Z"))
+        })
+        .collect()
+}
+
+/// The resident memory of process `pid` in KiB (Linux's /proc; 0 if it is gone).
+pub fn resident_kib(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Raises this process's descriptor limit to its hard limit (child processes inherit it);

@@ -5,9 +5,11 @@
 //! - `check-install`: installs into a temporary prefix and builds an out-of-tree C program
 //!   against it with pkg-config and with CMake, statically and dynamically, and runs it.
 //! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
+//! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
+mod apt;
 mod args;
 mod bench;
 mod check_install;
@@ -17,6 +19,8 @@ mod library_build;
 mod link_programs;
 mod package;
 mod pkg_config;
+mod readme;
+mod reliability;
 mod target;
 
 use std::process::ExitCode;
@@ -48,6 +52,12 @@ tasks:
       and chart.svg and rewrites the README's results section. Installs libuv1-dev if
       missing. --quick is .ci/run's regression guard: C epoll against sockit's event loop,
       failing below 0.7x C epoll in the same run; it writes nothing.
+  reliability [--quick]
+      The long reliability checks (Linux): the fault suite at full scale, the C programs
+      under clang's ASan+UBSan and under valgrind through the tests that run them, and cargo
+      fuzz on each target (when `cargo +nightly fuzz` is there); rewrites the README's
+      Reliability table. Installs clang and valgrind if missing. --quick (.ci/run) runs the
+      sanitizers and valgrind over the quicker test files and writes nothing.
   help
       Prints this.
 ";
@@ -64,6 +74,7 @@ fn main() -> ExitCode {
         "check-install" => check_install::run(arguments),
         "link-programs" => link_programs::run(arguments),
         "bench" => bench::run(arguments),
+        "reliability" => reliability::run(arguments),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -249,26 +249,7 @@ fn prepare(root: &Path, with_libuv: bool) -> Result<Toolchain, String> {
 }
 
 fn install_libuv() -> bool {
-    eprintln!("xtask bench: installing libuv1-dev (apt-get) for the libuv baseline");
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let apt = |args: &[&str]| {
-        let mut command = if root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.args(["-n", "apt-get"]);
-            sudo
-        };
-        command
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "libuv1-dev"])
+    crate::apt::install("bench", &["libuv1-dev"], "for the libuv baseline")
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<(), String> {
@@ -284,14 +265,8 @@ fn update_readme(
 ) -> Result<(), String> {
     const START: &str = "<!-- bench:start -->";
     const END: &str = "<!-- bench:end -->";
-    let path = root.join("README.md");
-    let readme =
-        std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
-    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
-        return Err(format!("README.md has no {START} ... {END} section"));
-    };
     let section = format!(
-        "{START}\nMeasured {} on {}; {} runs each, {} s of load per timed run \
+        "Measured {} on {}; {} runs each, {} s of load per timed run \
          (`cargo xtask bench`; raw numbers in `benches/results/results.json`).\n\n\
          ![sockit against C and libuv](benches/results/chart.svg)\n\n{}\n{}\nThe servers:\n\n{}\n",
         header["date"].as_str().unwrap_or("?"),
@@ -305,6 +280,5 @@ fn update_readme(
             .map(|s| format!("- `{}`: {}\n", s.name, s.about))
             .collect::<String>(),
     );
-    let updated = format!("{}{section}{}", &readme[..start], &readme[end..]);
-    write(&path, &updated)
+    crate::readme::replace_section(root, START, END, &section)
 }
