@@ -23,7 +23,7 @@ pub type sockit_tcp_handler_fn =
     Option<unsafe extern "C" fn(sock: sockit_socket, peer: *const sockit_addr, user: *mut c_void)>;
 
 /// Serves one UDP datagram: msg and len are the message (valid during the call; len may be
-/// 0), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
+/// 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
 /// Do not close sock.
 #[allow(non_camel_case_types)]
 pub type sockit_udp_handler_fn = Option<
@@ -109,8 +109,11 @@ pub(crate) fn datagram_handler(
     Some(Handler::Datagram(Arc::new(
         move |socket: &Socket, data: &[u8], peer: SocketAddr| {
             let peer = sockit_addr::from_socket_addr(peer);
+            // An empty datagram still gets a real pointer: C forbids NULL in memcpy() even
+            // for 0 bytes, and handlers pass msg on as it is (UBSan found one that did).
+            static EMPTY: [u8; 1] = [0];
             let msg = if data.is_empty() {
-                ptr::null()
+                EMPTY.as_ptr().cast()
             } else {
                 data.as_ptr().cast()
             };
