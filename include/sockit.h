@@ -467,8 +467,9 @@ typedef void (*sockit_data_fn)(struct sockit_conn *conn, const void *data, size_
 
 /**
  * Serves one UDP datagram: msg and len are the message (valid during the call; len may be
- * 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
- * Do not close sock.
+ * 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its
+ * sender, sock the server's socket to reply with (sockit_sendto() to peer). Do not close
+ * sock.
  */
 typedef void (*sockit_udp_handler_fn)(sockit_socket sock,
                                       const void *msg,

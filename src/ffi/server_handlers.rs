@@ -23,8 +23,9 @@ pub type sockit_tcp_handler_fn =
     Option<unsafe extern "C" fn(sock: sockit_socket, peer: *const sockit_addr, user: *mut c_void)>;
 
 /// Serves one UDP datagram: msg and len are the message (valid during the call; len may be
-/// 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its sender, sock the server's socket to reply with (sockit_sendto() to peer).
-/// Do not close sock.
+/// 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its
+/// sender, sock the server's socket to reply with (sockit_sendto() to peer). Do not close
+/// sock.
 #[allow(non_camel_case_types)]
 pub type sockit_udp_handler_fn = Option<
     unsafe extern "C" fn(

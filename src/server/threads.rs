@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -45,6 +46,9 @@ struct Shared {
     udp: Option<Arc<Socket>>,
     /// Woken when a worker finishes: the supervisor may be waiting for a free worker.
     control: Arc<Control>,
+    /// Threads that ended for lack of work and are not joined yet: the supervisor looks for
+    /// finished threads only when this is not 0, so serving a request costs no scan.
+    retired: AtomicUsize,
 }
 
 impl Shared {
@@ -76,6 +80,7 @@ impl ThreadPool {
                 handler,
                 udp,
                 control: Arc::clone(control),
+                retired: AtomicUsize::new(0),
             }),
             threads: Vec::new(),
             max,
@@ -102,12 +107,21 @@ impl ThreadPool {
 
     /// Joins the threads that ended for lack of work.
     fn join_retired(&mut self) {
-        let (retired, alive): (Vec<_>, Vec<_>) =
-            self.threads.drain(..).partition(JoinHandle::is_finished);
-        self.threads = alive;
-        for thread in retired {
-            let _ = thread.join();
+        if self.shared.retired.load(Ordering::Acquire) == 0 {
+            return;
         }
+        // A thread counted as retired may still be on its way out: it is joined next time.
+        let mut joined = 0;
+        let mut i = 0;
+        while i < self.threads.len() {
+            if self.threads[i].is_finished() {
+                let _ = self.threads.swap_remove(i).join();
+                joined += 1;
+            } else {
+                i += 1;
+            }
+        }
+        self.shared.retired.fetch_sub(joined, Ordering::AcqRel);
     }
 }
 
@@ -200,6 +214,7 @@ fn work(shared: &Shared) {
                     state.threads -= 1;
                     drop(state);
                     // The supervisor joins this thread when it next looks.
+                    shared.retired.fetch_add(1, Ordering::AcqRel);
                     shared.control.wake();
                     return;
                 }

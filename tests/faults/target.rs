@@ -91,6 +91,7 @@ impl Target {
         for round in 0..4 {
             target.assert_serves(&format!("warm-up {round}"));
         }
+        // The baseline is taken once the warm-up's forked children are reaped.
         target.base = target.settled(&Holdings {
             descriptors: usize::MAX,
             threads: usize::MAX,
