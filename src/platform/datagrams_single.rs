@@ -32,10 +32,6 @@ impl DatagramBatch {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.received.len()
-    }
-
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
