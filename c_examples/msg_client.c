@@ -87,7 +87,8 @@ int main(int argc, char *argv[]) {
         /* Take every whole message that has arrived, then wait for more */
         len = sockit_reader_next(reader, &msg);
         if (len >= 0) {
-            printf("%.*s\n", (int)len, msg);
+            fwrite(msg, 1, (size_t)len, stdout); /* any bytes, NULs too */
+            printf("\n");
             if ((size_t)len != strlen(argv[first + replies]) ||
                 memcmp(msg, argv[first + replies], (size_t)len) != 0) {
                 fprintf(stderr, "Reply %d differs from the message sent\n", replies + 1);

@@ -34,8 +34,10 @@ static int ReadOnce(sockit_socket sock) {
         Die("recvfrom failed"); /* a real error, unlike the one above */
     }
     sockit_addr_format_ip(&sender, ip, sizeof ip);
-    printf("Received %lld bytes from %s: %.*s\n", (long long)received, ip, (int)received,
-           buffer);
+    /* The datagram may hold any bytes, NULs too: written as they are, not as a string */
+    printf("Received %lld bytes from %s: ", (long long)received, ip);
+    fwrite(buffer, 1, (size_t)received, stdout);
+    printf("\n");
     return 1;
 }
 

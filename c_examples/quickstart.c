@@ -22,7 +22,10 @@ int main(int argc, char *argv[]) {
     if (n < 0) {
         Die("echo");
     }
-    printf("Received: %.*s\n", (int)n, reply);
+    /* fwrite, not printf's %s: the reply may hold any bytes, a NUL too */
+    printf("Received: ");
+    fwrite(reply, 1, (size_t)n, stdout);
+    printf("\n");
     sockit_close(sock);
     return 0;
 }

@@ -83,7 +83,9 @@ static void *SlowClient(void *arg) {
     }
     sockit_close(sock);
     pthread_mutex_lock(&lock);
-    fprintf(stdout, "Received: %.*s\n", len, echo);
+    fprintf(stdout, "Received: ");
+    fwrite(echo, 1, (size_t)len, stdout); /* any bytes, NULs too */
+    fprintf(stdout, "\n");
     if (memcmp(msg, echo, (size_t)len) != 0) {
         fprintf(stderr, "tcp_slow_client: client %d: sent \"%s\", got \"%.*s\"\n", n, msg,
                 len, echo);

@@ -78,7 +78,9 @@ static void *Request(void *arg) {
         if (received >= 0 && sockit_addr_equal(&from, &server)) {
             int answers = RequestNumber(reply, (size_t)received);
             last_reply = Now();
-            fprintf(stdout, "Received: %.*s\n", (int)received, reply);
+            fprintf(stdout, "Received: ");
+            fwrite(reply, 1, (size_t)received, stdout); /* any bytes, NULs too */
+            fprintf(stdout, "\n");
             if (answers < 0 || answered[answers]) {
                 fprintf(stderr, "udp_stress_client: unexpected reply \"%.*s\"\n",
                         (int)received, reply);

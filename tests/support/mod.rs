@@ -132,17 +132,25 @@ fn spawn<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Child {
         .unwrap_or_else(|e| panic!("start {}: {e}", program.display()))
 }
 
-/// Runs a program to completion, killing it if it takes longer than `limit`.
+/// Runs a program to completion, killing it if it takes longer than `limit`; the panic for a
+/// program that ran too long shows what it had printed, to tell where it stopped.
 pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Output {
     let mut child = spawn(program, args);
-    let stdout = drain(child.stdout.take().unwrap());
-    let stderr = drain(child.stderr.take().unwrap());
-    let status = wait_with_limit(&mut child, limit)
-        .unwrap_or_else(|| panic!("{} ran longer than {limit:?}", program.display()));
+    let stdout = Drained::start(child.stdout.take().unwrap());
+    let stderr = Drained::start(child.stderr.take().unwrap());
+    let Some(status) = wait_with_limit(&mut child, limit) else {
+        // Not joined: a process the program forked may still hold the pipes open.
+        panic!(
+            "{} ran longer than {limit:?}; it had printed:\n{}\nand on stderr:\n{}",
+            program.display(),
+            String::from_utf8_lossy(&stdout.so_far()),
+            String::from_utf8_lossy(&stderr.so_far()),
+        );
+    };
     Output {
         status,
-        stdout: from_text_mode(stdout.join().unwrap()),
-        stderr: from_text_mode(stderr.join().unwrap()),
+        stdout: from_text_mode(stdout.finish()),
+        stderr: from_text_mode(stderr.finish()),
     }
 }
 
@@ -161,12 +169,38 @@ fn from_text_mode(bytes: Vec<u8>) -> Vec<u8> {
     out
 }
 
-fn drain(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stream.read_to_end(&mut bytes);
-        bytes
-    })
+/// A stream read to its end on a thread of its own, its bytes readable while it runs.
+struct Drained {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    reader: thread::JoinHandle<()>,
+}
+
+impl Drained {
+    fn start(mut stream: impl Read + Send + 'static) -> Drained {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::clone(&bytes);
+        let reader = thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match stream.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => shared.lock().unwrap().extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Drained { bytes, reader }
+    }
+
+    fn so_far(&self) -> Vec<u8> {
+        self.bytes.lock().unwrap().clone()
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.reader.join().unwrap();
+        std::mem::take(&mut *self.bytes.lock().unwrap())
+    }
 }
 
 /// Waits for the child up to `limit`; kills it and returns `None` if it is still running.
@@ -185,10 +219,11 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     }
 }
 
-/// Lines a running process has written, collected as they come.
+/// Lines a running process has written, collected as they come: the bytes of each, without
+/// its `\n` (with the `\r` a Windows program's text mode adds before it).
 #[derive(Clone, Default)]
 struct Lines {
-    shared: Arc<(Mutex<Vec<String>>, Condvar)>,
+    shared: Arc<(Mutex<Vec<Vec<u8>>>, Condvar)>,
 }
 
 impl Lines {
@@ -199,17 +234,28 @@ impl Lines {
             let mut reader = BufReader::new(stream);
             let mut line = Vec::new();
             while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-                let text = String::from_utf8_lossy(&line).trim_end().to_string();
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
                 let (list, ready) = &*sink.shared;
-                list.lock().unwrap().push(text);
+                list.lock().unwrap().push(std::mem::take(&mut line));
                 ready.notify_all();
-                line.clear();
             }
         });
         lines
     }
 
     fn snapshot(&self) -> Vec<String> {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| text(l))
+            .collect()
+    }
+
+    fn snapshot_bytes(&self) -> Vec<Vec<u8>> {
         self.shared.0.lock().unwrap().clone()
     }
 
@@ -219,13 +265,18 @@ impl Lines {
         let (list, ready) = &*self.shared;
         let mut lines = list.lock().unwrap();
         loop {
-            if let Some(line) = lines.iter().find(|l| matches(l)) {
-                return Some(line.clone());
+            if let Some(line) = lines.iter().map(|l| text(l)).find(|l| matches(l)) {
+                return Some(line);
             }
             let left = deadline.checked_duration_since(Instant::now())?;
             lines = ready.wait_timeout(lines, left).unwrap().0;
         }
     }
+}
+
+/// A line as text: invalid UTF-8 replaced, the line ending (`\r` on Windows) trimmed.
+fn text(line: &[u8]) -> String {
+    String::from_utf8_lossy(line).trim_end().to_string()
 }
 
 /// A server program running in the background; killed when dropped.
@@ -286,6 +337,16 @@ impl Server {
 
     pub fn stderr_lines(&self) -> Vec<String> {
         self.stderr.snapshot()
+    }
+
+    /// The stdout lines as the bytes the program wrote, each without its `\n`.
+    pub fn stdout_line_bytes(&self) -> Vec<Vec<u8>> {
+        self.stdout.snapshot_bytes()
+    }
+
+    /// The stderr lines as the bytes the program wrote, each without its `\n`.
+    pub fn stderr_line_bytes(&self) -> Vec<Vec<u8>> {
+        self.stderr.snapshot_bytes()
     }
 
     pub fn pid(&self) -> u32 {

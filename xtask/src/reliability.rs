@@ -138,19 +138,16 @@ fn sanitizers(root: &Path, reports: &Path, quick: bool) -> Result<ToolRow, Strin
     }
     let logs = reports.join("sanitizers");
     fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
-    let names = if quick {
-        vec!["c_examples", "c_boundary", "bad_input", "server_programs"]
-    } else {
-        vec![
-            "c_examples",
-            "c_boundary",
-            "bad_input",
-            "server_programs",
-            "message_programs",
-            "many_connections",
-            "faults",
-        ]
-    };
+    let mut names = vec![
+        "c_examples",
+        "c_boundary",
+        "bad_input",
+        "hostile_bytes",
+        "server_programs",
+    ];
+    if !quick {
+        names.extend(["message_programs", "many_connections", "faults"]);
+    }
     let mut command = cargo(root);
     command
         .arg("test")
@@ -193,6 +190,7 @@ fn valgrind(root: &Path, reports: &Path, quick: bool) -> Result<ToolRow, String>
         vec![
             "c_examples",
             "c_boundary",
+            "hostile_bytes",
             "server_programs",
             "message_programs",
             "faults",
