@@ -919,7 +919,8 @@ int64_t sockit_send_all(sockit_socket sock, const void *buf, size_t len);
  * (the end of the stream). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
  * to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
  * buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
- * SOCKIT_ENOTSOCK.
+ * SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
+ * and one longer than len fails with SOCKIT_EMSGSIZE as in sockit_recvfrom().
  *
  * Blocks until some data or the end of the stream arrives, unless the socket is non-blocking.
  *

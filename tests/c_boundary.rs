@@ -1,7 +1,7 @@
 //! The C boundary under careless and hostile calls, through the real ABI of the static and
 //! the shared library (tests/c/boundary_check.c): every bad argument gives its documented
-//! code, nothing crashes, nothing is written on failure, SIGPIPE never kills, and Die() says
-//! what went wrong.
+//! code, nothing crashes, nothing is written on failure or past a buffer, SIGPIPE never
+//! kills, and Die() says what went wrong.
 
 mod support;
 
@@ -120,6 +120,61 @@ sockit_strerror(12345): Unknown error code
 sockit_err_name(-2147483647 - 1): SOCKIT_UNKNOWN_CODE
 still alive
 "#;
+
+/// What `boundary_check truncation` must print: more bytes arrive than each buffer holds
+/// (the buffers sit right before a canary, on the heap for AddressSanitizer). Datagrams are
+/// cut and reported, streams are read in parts or refused, and nothing lands past a buffer.
+const TRUNCATION_RESULTS: &str = r#"255-byte datagram, sockit_recvfrom into 255: 255
+  buffer: the first bytes sent; canary: intact
+  from written: yes
+256-byte datagram, sockit_recvfrom into 255: SOCKIT_EMSGSIZE
+  buffer: the first bytes sent; canary: intact
+  from written: no
+1000-byte datagram, sockit_recvfrom into 1: SOCKIT_EMSGSIZE
+  buffer: the first bytes sent; canary: intact
+1000-byte reply, sockit_echo_udp_exchange into 16: SOCKIT_EMSGSIZE
+  buffer: the first bytes sent; canary: intact
+1000-byte datagram, sockit_recv into 16: SOCKIT_EMSGSIZE
+  buffer: the first bytes sent; canary: intact
+1000 bytes, sockit_recv into 16: 16
+  buffer: the first bytes sent; canary: intact
+984 more, sockit_recv_exact of 16: 16
+  buffer: the first bytes sent; canary: intact
+968 more then the end, sockit_recv_to_end into 16: SOCKIT_ERANGE
+  buffer: the first bytes sent; canary: intact
+1000-byte reply, sockit_request into 16: SOCKIT_ERANGE
+  buffer: the first bytes sent; canary: intact
+echo of 100 bytes, sockit_echo_tcp_exchange into 16: SOCKIT_ERANGE
+  buffer: untouched; canary: intact
+sockit_addr_format into 8: SOCKIT_ERANGE
+  buffer: untouched; canary: intact
+sockit_addr_format_ip into 8: SOCKIT_ERANGE
+  buffer: untouched; canary: intact
+sockit_encode_length_prefixed of 100 into 50: SOCKIT_ERANGE
+  buffer: untouched; canary: intact
+sockit_encode_delimited of 100 into 101: SOCKIT_ERANGE
+  buffer: untouched; canary: intact
+sockit_resolve of localhost into room for 1: 1
+  buffer: written; canary: intact
+still alive
+"#;
+
+#[test]
+fn more_bytes_than_the_buffer_holds_are_reported_never_written_past_it() {
+    for linkage in Linkage::BOTH {
+        let output = run(
+            &programs().path("boundary_check", linkage),
+            &["truncation"],
+            LIMIT,
+        );
+        assert!(output.status.success(), "{linkage:?}: {output:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            TRUNCATION_RESULTS,
+            "{linkage:?}"
+        );
+    }
+}
 
 #[test]
 fn every_bad_argument_gives_its_documented_code() {

@@ -74,7 +74,8 @@ pub unsafe extern "C" fn sockit_send_all(
 /// (the end of the stream). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
 /// to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
 /// buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
-/// SOCKIT_ENOTSOCK.
+/// SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
+/// and one longer than len fails with SOCKIT_EMSGSIZE as in sockit_recvfrom().
 ///
 /// Blocks until some data or the end of the stream arrives, unless the socket is non-blocking.
 ///
@@ -86,7 +87,7 @@ pub unsafe extern "C" fn sockit_recv(sock: sockit_socket, buf: *mut c_void, len:
     call(|| {
         // SAFETY: the C caller's promise, as documented above.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
-        io::recv_uninit(&sock, buf).map(byte_count)
+        io::recv_any_uninit(&sock, buf).map(byte_count)
     })
 }
 

@@ -8,7 +8,7 @@ use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::time::Instant;
 
-use socket2::{Socket, Type};
+use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::poll::Interest;
@@ -169,6 +169,25 @@ pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
     }
     retry_interrupted_within(socket, Interest::READ, || socket.recv(buf))
         .map_err(|e| socket_error(socket, e))
+}
+
+/// [`recv_uninit`] on a socket that may also be a connected datagram socket (the C API's
+/// `sockit_recv`): a datagram longer than `buf` fails with `MessageTooLong` (its first
+/// `buf.len()` bytes are in `buf`, the rest is lost) as `udp::recv_from` does, where a plain
+/// `recv` would cut it short in silence. `recvmsg` tells by its flags; it costs about 2% of a
+/// same-core ping-pong over `recv`, so the stream-only paths keep `recv`.
+pub fn recv_any_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    if buf.is_empty() {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    let mut slices = [MaybeUninitSlice::new(buf)];
+    let (len, flags) =
+        retry_interrupted_within(socket, Interest::READ, || socket.recv_vectored(&mut slices))
+            .map_err(|e| socket_error(socket, e))?;
+    if flags.is_truncated() {
+        return Err(ErrorCode::MessageTooLong.into());
+    }
+    Ok(len)
 }
 
 /// Fills all of `buf`. Fails with `Eof` if the stream ends first (the bytes received so far

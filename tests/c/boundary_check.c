@@ -5,6 +5,7 @@
  *
  *     boundary_check api                  bad arguments of every kind
  *     boundary_check sigpipe              sending to a peer that has gone
+ *     boundary_check truncation           more bytes arriving than the buffer holds
  *     boundary_check die-refused <port>   Die() right after a refused connect
  *     boundary_check die-errno <port>     Die() after a sockit failure and a later libc one
  *     boundary_check die-null             Die(NULL) with errno set by the program
@@ -183,6 +184,153 @@ static int api(void) {
     return 0;
 }
 
+/* A buffer of len bytes followed by CANARY bytes that no call may write. Allocated on its own
+ * so that AddressSanitizer also sees a write past the canary. */
+#define CANARY 64
+#define UNWRITTEN 0xEE
+#define CANARY_BYTE 0xA5
+
+static unsigned char *guarded(size_t len) {
+    unsigned char *block = malloc(len + CANARY);
+    if (block == NULL) {
+        Die("malloc");
+    }
+    memset(block, UNWRITTEN, len);
+    memset(block + len, CANARY_BYTE, CANARY);
+    return block;
+}
+
+/* Prints a call's result, what its buffer of len bytes holds (the first len bytes of sent,
+ * or nothing written), and whether the canary after it survived; frees the buffer. */
+static void report(const char *call, long long rc, unsigned char *buf, size_t len,
+                   const unsigned char *sent) {
+    size_t i, untouched = 0, canary = 0;
+
+    for (i = 0; i < len; i++) {
+        untouched += buf[i] == UNWRITTEN;
+    }
+    for (i = 0; i < CANARY; i++) {
+        canary += buf[len + i] == CANARY_BYTE;
+    }
+    show(call, rc);
+    printf("  buffer: %s; canary: %s\n",
+           untouched == len                ? "untouched"
+           : sent == NULL                  ? "written"
+           : memcmp(buf, sent, len) == 0   ? "the first bytes sent"
+                                           : "something else",
+           canary == CANARY ? "intact" : "OVERWRITTEN");
+    free(buf);
+}
+
+static int truncation(void) {
+    static unsigned char sent[1000];
+    sockit_socket listener, client, server, udp, peer;
+    sockit_addr where, udp_where, peer_where, from, before;
+    unsigned char *buf;
+    size_t i;
+
+    for (i = 0; i < sizeof sent; i++) {
+        sent[i] = (unsigned char)(i * 7 + 1);
+    }
+    memset(&before, 0x5A, sizeof before);
+
+    /* Datagrams: the tutorial's 255-byte buffer, filled exactly, then overfilled */
+    must(sockit_udp_bind("127.0.0.1", 0, &udp), "udp bind");
+    must(sockit_local_addr(udp, &udp_where), "udp address");
+    must(sockit_udp_bind("127.0.0.1", 0, &peer), "peer bind");
+    must(sockit_local_addr(peer, &peer_where), "peer address");
+    must(sockit_set_read_timeout(udp, 5000), "read timeout");
+    must((int)sockit_sendto(peer, sent, 255, &udp_where), "sendto");
+    buf = guarded(255);
+    from = before;
+    report("255-byte datagram, sockit_recvfrom into 255",
+           sockit_recvfrom(udp, buf, 255, &from), buf, 255, sent);
+    printf("  from written: %s\n", memcmp(&from, &before, sizeof from) != 0 ? "yes" : "no");
+    must((int)sockit_sendto(peer, sent, 256, &udp_where), "sendto");
+    buf = guarded(255);
+    from = before;
+    report("256-byte datagram, sockit_recvfrom into 255",
+           sockit_recvfrom(udp, buf, 255, &from), buf, 255, sent);
+    printf("  from written: %s\n", memcmp(&from, &before, sizeof from) != 0 ? "yes" : "no");
+    must((int)sockit_sendto(peer, sent, sizeof sent, &udp_where), "sendto");
+    buf = guarded(1);
+    report("1000-byte datagram, sockit_recvfrom into 1",
+           sockit_recvfrom(udp, buf, 1, NULL), buf, 1, sent);
+    /* The echo exchange: the peer's long reply is already waiting when the call reads */
+    must((int)sockit_sendto(peer, sent, sizeof sent, &udp_where), "sendto");
+    buf = guarded(16);
+    report("1000-byte reply, sockit_echo_udp_exchange into 16",
+           sockit_echo_udp_exchange(udp, &peer_where, "ping", 4, buf, 16, 5000), buf, 16, sent);
+    /* A connected UDP socket read with sockit_recv */
+    must(sockit_udp_socket(SOCKIT_IPV4, &client), "udp socket");
+    must(sockit_connect(client, &peer_where), "udp connect");
+    must(sockit_local_addr(client, &where), "connected address");
+    must(sockit_set_read_timeout(client, 5000), "read timeout");
+    must((int)sockit_sendto(peer, sent, sizeof sent, &where), "sendto");
+    buf = guarded(16);
+    report("1000-byte datagram, sockit_recv into 16", sockit_recv(client, buf, 16), buf, 16,
+           sent);
+    sockit_close(client);
+    sockit_close(peer);
+    sockit_close(udp);
+
+    /* Streams: more bytes than the buffer, then the end of the stream */
+    must(sockit_tcp_listen("127.0.0.1", 0, 4, &listener), "listen");
+    must(sockit_local_addr(listener, &where), "listener address");
+    must(sockit_tcp_connect_addr(&where, 5000, &client), "connect");
+    must(sockit_accept(listener, &server, NULL), "accept");
+    must(sockit_set_read_timeout(client, 5000), "read timeout");
+    must((int)sockit_send_all(server, sent, sizeof sent), "send");
+    buf = guarded(16);
+    report("1000 bytes, sockit_recv into 16", sockit_recv(client, buf, 16), buf, 16, sent);
+    buf = guarded(16);
+    report("984 more, sockit_recv_exact of 16", sockit_recv_exact(client, buf, 16), buf, 16,
+           sent + 16);
+    must(sockit_shutdown(server, SOCKIT_SHUT_WR), "shutdown");
+    buf = guarded(16);
+    report("968 more then the end, sockit_recv_to_end into 16",
+           sockit_recv_to_end(client, buf, 16), buf, 16, sent + 32);
+    sockit_close(client);
+    sockit_close(server);
+    /* A request whose reply (already sent, then the end) is longer than its buffer */
+    must(sockit_tcp_connect_addr(&where, 5000, &client), "connect");
+    must(sockit_accept(listener, &server, NULL), "accept");
+    must(sockit_set_read_timeout(client, 5000), "read timeout");
+    must((int)sockit_send_all(server, sent, sizeof sent), "send");
+    must(sockit_shutdown(server, SOCKIT_SHUT_WR), "shutdown");
+    buf = guarded(16);
+    report("1000-byte reply, sockit_request into 16",
+           sockit_request(client, "request", 7, buf, 16), buf, 16, sent);
+    buf = guarded(16);
+    report("echo of 100 bytes, sockit_echo_tcp_exchange into 16",
+           sockit_echo_tcp_exchange(client, sent, 100, buf, 16), buf, 16, sent);
+    sockit_close(client);
+    sockit_close(server);
+    sockit_close(listener);
+
+    /* Text and encodings: too small a buffer is refused before anything is written */
+    must(sockit_addr_parse("[fe80::1:2:3:4%1]:65535", &where), "parse");
+    buf = guarded(8);
+    report("sockit_addr_format into 8", sockit_addr_format(&where, (char *)buf, 8), buf, 8,
+           sent);
+    buf = guarded(8);
+    report("sockit_addr_format_ip into 8", sockit_addr_format_ip(&where, (char *)buf, 8), buf,
+           8, sent);
+    buf = guarded(50);
+    report("sockit_encode_length_prefixed of 100 into 50",
+           sockit_encode_length_prefixed(sent, 100, buf, 50), buf, 50, sent);
+    buf = guarded(101);
+    report("sockit_encode_delimited of 100 into 101",
+           sockit_encode_delimited(sent, 100, "\r\n", 2, buf, 101), buf, 101, sent);
+    /* Room for one address: one is written, however many the name has */
+    buf = guarded(sizeof(sockit_addr));
+    report("sockit_resolve of localhost into room for 1",
+           sockit_resolve("localhost", 7, SOCKIT_ANY, (sockit_addr *)buf, 1), buf,
+           sizeof(sockit_addr), NULL);
+    printf("still alive\n");
+    return 0;
+}
+
 static int sigpipe(void) {
     sockit_socket listener, client, server;
     sockit_addr where;
@@ -215,7 +363,7 @@ int main(int argc, char *argv[]) {
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "USAGE: boundary_check api|sigpipe|die-refused|die-errno|die-null\n");
+        fprintf(stderr, "USAGE: boundary_check api|sigpipe|truncation|die-refused|die-errno|die-null\n");
         return 2;
     }
     if (strcmp(argv[1], "api") == 0) {
@@ -223,6 +371,9 @@ int main(int argc, char *argv[]) {
     }
     if (strcmp(argv[1], "sigpipe") == 0) {
         return sigpipe();
+    }
+    if (strcmp(argv[1], "truncation") == 0) {
+        return truncation();
     }
     if (strcmp(argv[1], "die-refused") == 0) {
         sockit_tcp_connect("127.0.0.1", port, 5000, &sock);
