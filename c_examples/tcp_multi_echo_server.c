@@ -2,7 +2,7 @@
  * tcp_multi_echo_server: the sockets tutorial's TCP echo server, serving many clients at
  * once with sockit's server framework (part 2 of the tutorial, "Servers that scale").
  *
- *     tcp_multi_echo_server <port> <iterative|threaded|forking|event-loop>
+ *     tcp_multi_echo_server <port> <iterative|threaded|forking|event-loop> [threads]
  *
  * Prints "Client connected: <ip>" for each client and echoes to it until it closes.
  * iterative serves one client at a time, as the part 1 server did; threaded gives each
@@ -11,6 +11,8 @@
  *
  * The blocking modes use the tutorial's HandleClient loop as the handler; the event loop
  * cannot block, so it echoes each chunk from a callback instead (its writes are queued).
+ * threads (event-loop only; 0: one per core) runs that many loops, each on its own thread
+ * and its own socket on the port (Linux), to use more than one core.
  * SIGINT or SIGTERM stops the server cleanly: clients being served get a few seconds to
  * finish. The port in use is reported on stderr ("listening on [::]:<port>").
  */
@@ -69,10 +71,12 @@ int main(int argc, char *argv[]) {
     char text[SOCKIT_ADDRSTRLEN];
     sockit_addr address;
     int port, mode, rc;
+    long threads;
+    char *end;
 
-    if (argc != 3) {
+    if (argc != 3 && argc != 4) {
         fprintf(stderr, "USAGE: tcp_multi_echo_server <port> "
-                        "<iterative|threaded|forking|event-loop>\n");
+                        "<iterative|threaded|forking|event-loop> [threads]\n");
         exit(1);
     }
     if ((port = sockit_parse_port(argv[1])) < 0) {
@@ -91,6 +95,13 @@ int main(int argc, char *argv[]) {
     }
     if (rc < 0) {
         Die("Failed to set the handler");
+    }
+    if (argc == 4) {
+        threads = strtol(argv[3], &end, 10);
+        if (*end != '\0' || threads < 0 || threads > 1024 ||
+            sockit_server_set_threads(server, (int)threads) < 0) {
+            Die("Invalid number of threads");
+        }
     }
     if (sockit_server_addr(server, &address) < 0 ||
         sockit_addr_format(&address, text, sizeof text) < 0) {

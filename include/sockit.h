@@ -353,7 +353,8 @@ struct sockaddr;
  * One thread (the one in sockit_server_run()) serves every connection through the system's
  * readiness API (epoll, kqueue, Windows' AFD); no limit but the descriptor limit. Handlers
  * must not block: TCP needs stream callbacks (sockit_server_set_stream_handler()), whose
- * writes are queued; slow work is scheduled with sockit_server_timer().
+ * writes are queued; slow work is scheduled with sockit_server_timer(). For more cores,
+ * sockit_server_set_threads() runs a loop per thread.
  */
 #define SOCKIT_EVENT_LOOP 4
 
@@ -1557,6 +1558,26 @@ int sockit_server_set_echo(struct sockit_server *server);
  * `server` is NULL or a live server.
  */
 int sockit_server_set_max_workers(struct sockit_server *server, int max_workers);
+
+/**
+ * Runs an event-loop server on threads threads (0: one per core; default 1), for servers
+ * that need more than one core. Each thread runs a loop of its own on a socket of its own
+ * bound to the server's port with SO_REUSEPORT, and the system spreads the connections (by
+ * the client's address and port) or datagrams over them; a connection stays on one thread.
+ * The callbacks then run on several threads at once: what they share through user must be
+ * thread-safe (a connection's context is only ever used on its own thread). Timers still
+ * fire on the thread in sockit_server_run().
+ *
+ * Fails with SOCKIT_EINVAL (NULL, threads < 0 or above 1024, or a mode other than
+ * SOCKIT_EVENT_LOOP), SOCKIT_EOPNOTSUPP (more than one thread where the system cannot
+ * spread one port over several sockets: Linux can; macOS, the BSDs and Windows cannot) or
+ * SOCKIT_EALREADY (running). Does not block.
+ *
+ * # Safety
+ *
+ * `server` is NULL or a live server.
+ */
+int sockit_server_set_threads(struct sockit_server *server, int threads);
 
 /**
  * After sockit_server_stop(), requests in flight get grace_ms milliseconds to finish

@@ -223,6 +223,7 @@ impl From<io::Error> for Error {
             io::ErrorKind::ConnectionRefused => ErrorCode::ConnectionRefused,
             io::ErrorKind::ConnectionReset => ErrorCode::ConnectionReset,
             io::ErrorKind::BrokenPipe => ErrorCode::BrokenPipe,
+            io::ErrorKind::Unsupported => ErrorCode::NotSupported,
             _ => ErrorCode::Unknown,
         };
         Error::new(code)

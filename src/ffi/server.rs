@@ -49,7 +49,8 @@ pub const SOCKIT_FORKING: c_int = 3;
 /// One thread (the one in sockit_server_run()) serves every connection through the system's
 /// readiness API (epoll, kqueue, Windows' AFD); no limit but the descriptor limit. Handlers
 /// must not block: TCP needs stream callbacks (sockit_server_set_stream_handler()), whose
-/// writes are queued; slow work is scheduled with sockit_server_timer().
+/// writes are queued; slow work is scheduled with sockit_server_timer(). For more cores,
+/// sockit_server_set_threads() runs a loop per thread.
 pub const SOCKIT_EVENT_LOOP: c_int = 4;
 
 fn protocol(protocol: c_int) -> Result<Protocol> {
@@ -314,6 +315,35 @@ pub unsafe extern "C" fn sockit_server_set_max_workers(
         let server = unsafe { self::server(server) }?;
         let max = usize::try_from(max_workers).map_err(|_| ErrorCode::InvalidArgument)?;
         server.set_max_workers(max)
+    })
+}
+
+/// Runs an event-loop server on threads threads (0: one per core; default 1), for servers
+/// that need more than one core. Each thread runs a loop of its own on a socket of its own
+/// bound to the server's port with SO_REUSEPORT, and the system spreads the connections (by
+/// the client's address and port) or datagrams over them; a connection stays on one thread.
+/// The callbacks then run on several threads at once: what they share through user must be
+/// thread-safe (a connection's context is only ever used on its own thread). Timers still
+/// fire on the thread in sockit_server_run().
+///
+/// Fails with SOCKIT_EINVAL (NULL, threads < 0 or above 1024, or a mode other than
+/// SOCKIT_EVENT_LOOP), SOCKIT_EOPNOTSUPP (more than one thread where the system cannot
+/// spread one port over several sockets: Linux can; macOS, the BSDs and Windows cannot) or
+/// SOCKIT_EALREADY (running). Does not block.
+///
+/// # Safety
+///
+/// `server` is NULL or a live server.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_server_set_threads(
+    server: *mut sockit_server,
+    threads: c_int,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise, as documented above.
+        let server = unsafe { self::server(server) }?;
+        let threads = usize::try_from(threads).map_err(|_| ErrorCode::InvalidArgument)?;
+        server.set_loops(threads)
     })
 }
 

@@ -54,6 +54,12 @@ pub(crate) fn retry_interrupted_within<T>(
                     Some(errno) => io::Error::from_raw_os_error(errno),
                     None => io::Error::other("wait failed"),
                 };
+                // Past the deadline the call is not made again, whatever readiness says: a
+                // socket reported ready whose call still blocks (and is interrupted again)
+                // would otherwise go round this loop for ever.
+                if Instant::now() >= deadline {
+                    return Err(as_io(ErrorCode::TimedOut));
+                }
                 match wait_for(socket, interest, Some(deadline)) {
                     Ok(true) => {}
                     Ok(false) => return Err(as_io(ErrorCode::TimedOut)),

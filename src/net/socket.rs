@@ -110,3 +110,21 @@ fn prepare_for_bind(socket: &Socket, ty: Type) -> Result<()> {
     }
     Ok(())
 }
+
+/// Another socket on `original`'s address and port, sharing the port with it through
+/// `platform::share_port` (set on `original` here too), so that the system spreads the
+/// connections or datagrams over the two: for a server's event loop on several threads.
+/// `NotSupported` where sharing a port would not spread anything.
+pub(crate) fn port_sharing_twin(original: &Socket, ty: Type) -> Result<Socket> {
+    platform::share_port(original)?;
+    let local = original.local_addr()?;
+    let ipv6 = local.is_ipv6();
+    let twin = new_socket(ipv6, ty)?;
+    if ipv6 {
+        twin.set_only_v6(original.only_v6()?)?;
+    }
+    prepare_for_bind(&twin, ty)?;
+    platform::share_port(&twin)?;
+    twin.bind(&local)?;
+    Ok(twin)
+}

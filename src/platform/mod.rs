@@ -14,6 +14,8 @@
 //! - `connect_started`, `is_ipv6_socket`: connecting non-blocking, and to IPv4 from IPv6;
 //! - `interrupt_blocked_calls`: ending another thread's blocked receive or send (a stop);
 //! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
+//! - `SHARED_PORT_BALANCES`, `share_port`: several sockets on one port, the kernel spreading
+//!   connections and datagrams over them (the event loop on several threads);
 //! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
 //! - `raw`: a socket's handle, to hand to C;
 //! - `fork`: child processes for the forking server mode (refused on Windows);

@@ -285,6 +285,20 @@ pub(crate) const ACCEPT_INHERITS_NONBLOCKING: bool =
 /// Windows module for why it is not set there.)
 pub(crate) const LISTENER_REUSES_ADDRESS: bool = true;
 
+/// Linux spreads the connections and datagrams for a port over the sockets that share it
+/// with `SO_REUSEPORT` (by a hash of the peer's address). The BSDs and macOS accept the option
+/// but give everything to one socket, so sharing a port would not spread any load there.
+pub(crate) const SHARED_PORT_BALANCES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Lets `socket` share its port with other sockets of this user that set it too (before
+/// their bind; `socket` itself may already be bound and listening).
+pub(crate) fn share_port(socket: &Socket) -> io::Result<()> {
+    if !SHARED_PORT_BALANCES {
+        return Err(io::ErrorKind::Unsupported.into());
+    }
+    socket.set_reuse_port(true)
+}
+
 /// Every address of `host` through the system resolver (`getaddrinfo`), in the resolver's
 /// order of preference, with port 0.
 pub(crate) fn lookup_host(host: &CStr, family: Family) -> Result<Vec<SocketAddr>> {

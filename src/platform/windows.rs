@@ -371,6 +371,14 @@ pub(crate) const ACCEPT_INHERITS_NONBLOCKING: bool = true;
 /// and listeners are not blocked by TIME_WAIT anyway: leave it off.
 pub(crate) const LISTENER_REUSES_ADDRESS: bool = false;
 
+/// `SO_REUSEADDR` lets sockets share a port on Windows, but it does not spread the load
+/// over them (and lets other programs take the port): no shared ports.
+pub(crate) const SHARED_PORT_BALANCES: bool = false;
+
+pub(crate) fn share_port(_socket: &Socket) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 fn start_winsock() {
     static START: Once = Once::new();
     START.call_once(|| {

@@ -138,6 +138,7 @@ impl Supervisor<'_> {
             let ready = workers.busy() < workers.capacity() && self.paused_until.is_none();
             if ready != watching {
                 self.control
+                    .main_loop()
                     .watch_readable(self.socket, SERVER_KEY, ready)?;
                 watching = ready;
             }

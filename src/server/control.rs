@@ -1,5 +1,6 @@
 //! What a run shares with the threads around it: the stop flag, the wake-up, the timers.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,9 @@ pub(super) struct Control {
     stop: AtomicBool,
     pub(super) poller: Poller,
     pub(super) timers: Timers,
+    /// The pollers of the event loop's other threads, when it has several: a stop wakes
+    /// them too. Set once, before those threads start.
+    other_loops: OnceLock<Box<[Poller]>>,
 }
 
 impl Control {
@@ -23,15 +27,19 @@ impl Control {
             stop: AtomicBool::new(false),
             poller: Poller::new()?,
             timers: Timers::default(),
+            other_loops: OnceLock::new(),
         })
     }
 
-    /// Async-signal-safe: an atomic store, and `notify`, which is an atomic swap and one
-    /// `write` to an eventfd or pipe (or `kevent`, or a completion post on Windows). No lock,
-    /// no allocation.
+    /// Async-signal-safe: an atomic store, and `notify` of each loop's poller, which is an
+    /// atomic swap and one `write` to an eventfd or pipe (or `kevent`, or a completion post
+    /// on Windows). No lock, no allocation (`OnceLock::get` is an atomic load).
     pub(super) fn request_stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.wake();
+        for poller in self.other_loops.get().into_iter().flatten() {
+            let _ = poller.notify();
+        }
     }
 
     pub(super) fn stop_requested(&self) -> bool {
@@ -44,6 +52,64 @@ impl Control {
         let _ = self.poller.notify();
     }
 
+    /// Creates the pollers of `count` more event-loop threads (once per run) and returns them.
+    pub(super) fn add_loops(&self, count: usize) -> Result<&[Poller]> {
+        let pollers = (0..count)
+            .map(|_| Poller::new())
+            .collect::<std::io::Result<Box<[Poller]>>>()?;
+        let _ = self.other_loops.set(pollers);
+        Ok(self.other_loops.get().map(|p| &p[..]).unwrap_or_default())
+    }
+
+    /// The run thread's own loop: its poller and the timers.
+    pub(super) fn main_loop(&self) -> LoopControl<'_> {
+        LoopControl {
+            run: self,
+            poller: &self.poller,
+            timers: Some(&self.timers),
+        }
+    }
+
+    /// Waits for events until the earliest of `deadlines` (none: until something happens),
+    /// timers included.
+    pub(super) fn wait(&self, events: &mut Events, deadlines: &[Option<Instant>]) -> Result<()> {
+        self.main_loop().wait(events, deadlines)
+    }
+}
+
+/// One event-loop thread's part of the run: the run's stop flag, the thread's own poller,
+/// and on the run thread only, the timers (they fire there, as documented).
+pub(super) struct LoopControl<'a> {
+    run: &'a Control,
+    pub(super) poller: &'a Poller,
+    timers: Option<&'a Timers>,
+}
+
+impl<'a> LoopControl<'a> {
+    /// Another thread's loop, waiting on `poller` (one of [`Control::add_loops`]).
+    pub(super) fn other(run: &'a Control, poller: &'a Poller) -> LoopControl<'a> {
+        LoopControl {
+            run,
+            poller,
+            timers: None,
+        }
+    }
+
+    pub(super) fn stop_requested(&self) -> bool {
+        self.run.stop_requested()
+    }
+
+    pub(super) fn fire_due_timers(&self) {
+        if let Some(timers) = self.timers {
+            timers.fire_due();
+        }
+    }
+
+    /// Whether timers are waiting to fire on this loop.
+    pub(super) fn has_timers(&self) -> bool {
+        self.timers.is_some_and(|timers| !timers.is_empty())
+    }
+
     /// Turns readability reports for a registered socket on or off (level-triggered).
     pub(super) fn watch_readable(&self, socket: &Socket, key: usize, on: bool) -> Result<()> {
         self.poller.modify(socket, key, on, false)?;
@@ -51,13 +117,13 @@ impl Control {
     }
 
     /// Waits for events until the earliest of `deadlines` (none: until something happens),
-    /// timers included.
+    /// this loop's timers included.
     pub(super) fn wait(&self, events: &mut Events, deadlines: &[Option<Instant>]) -> Result<()> {
         let due = deadlines
             .iter()
             .flatten()
             .copied()
-            .chain(self.timers.next_due())
+            .chain(self.timers.and_then(Timers::next_due))
             .min();
         let timeout = due.map(|due| due.saturating_duration_since(Instant::now()));
         self.poller.wait(events, timeout.map(round_up))?;

@@ -2,14 +2,20 @@
 //! system's readiness API (epoll, kqueue, or Windows' AFD polling, by way of the `polling`
 //! crate), level-triggered. Reads are bounded per wake-up, so one busy or slow peer never
 //! holds up the others; writes are queued and sent as each peer takes them.
+//!
+//! With several threads, each runs a loop of its own on a socket of its own that shares the
+//! server's port (`SO_REUSEPORT`): the kernel spreads connections and datagrams over them, so
+//! the loops share nothing but the stop flag, and a connection stays on its loop's thread.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use socket2::Socket;
+use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::net::socket::port_sharing_twin;
 use crate::net::tcp;
 use crate::platform;
 use crate::platform::datagrams::DatagramBatch;
@@ -17,7 +23,7 @@ use crate::platform::poller::Events;
 use crate::server::Settings;
 use crate::server::blocking::EXHAUSTION_PAUSE;
 use crate::server::connection::{EventConnection, recv_now};
-use crate::server::control::Control;
+use crate::server::control::{Control, LoopControl};
 use crate::server::handler::{DatagramHandler, Handler, StreamHandler};
 
 /// The key of the server's socket; connection `i` has key `i + 1`.
@@ -38,9 +44,69 @@ const READS_PER_TURN: usize = 4;
 /// The buffer each read fills.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Serves in the event loop until stopped.
+/// Serves in the event loop, on `settings.loops` threads (this one among them), until stopped.
 pub(super) fn serve(
     control: &Control,
+    socket: Socket,
+    handler: &Handler,
+    settings: &Settings,
+) -> Result<()> {
+    if settings.loops <= 1 {
+        return serve_one(control.main_loop(), socket, handler, settings);
+    }
+    let ty = socket.r#type()?;
+    let twins = (1..settings.loops)
+        .map(|_| twin(&socket, ty))
+        .collect::<Result<Vec<Socket>>>()?;
+    let pollers = control.add_loops(twins.len())?;
+    thread::scope(|scope| {
+        let others: std::io::Result<Vec<_>> = twins
+            .into_iter()
+            .zip(pollers)
+            .map(|(twin, poller)| {
+                let this = LoopControl::other(control, poller);
+                thread::Builder::new()
+                    .name("sockit-loop".into())
+                    .spawn_scoped(scope, move || {
+                        let result = serve_one(this, twin, handler, settings);
+                        if result.is_err() {
+                            control.request_stop();
+                        }
+                        result
+                    })
+            })
+            .collect();
+        let others = match others {
+            Ok(others) => others,
+            Err(err) => {
+                // The threads that did start end with the stop; the scope joins them.
+                control.request_stop();
+                return Err(err.into());
+            }
+        };
+        let first = serve_one(control.main_loop(), socket, handler, settings);
+        if first.is_err() {
+            control.request_stop();
+        }
+        others
+            .into_iter()
+            .map(|other| other.join().unwrap_or(Err(ErrorCode::Unknown.into())))
+            .fold(first, Result::and)
+    })
+}
+
+/// A socket for another loop: on the same port, listening if `original` is a TCP listener.
+fn twin(original: &Socket, ty: Type) -> Result<Socket> {
+    let twin = port_sharing_twin(original, ty)?;
+    if ty == Type::STREAM {
+        twin.listen(i32::MAX)?;
+    }
+    Ok(twin)
+}
+
+/// One loop on one thread.
+fn serve_one(
+    control: LoopControl<'_>,
     socket: Socket,
     handler: &Handler,
     settings: &Settings,
@@ -60,14 +126,14 @@ pub(super) fn serve(
             paused_until: None,
         }
         .run(settings.grace),
-        Handler::Datagram(handle) => serve_datagrams(control, &socket, handle.as_ref(), settings),
+        Handler::Datagram(handle) => serve_datagrams(&control, &socket, handle.as_ref(), settings),
         // Server::set_handler refuses connection handlers for the event loop.
         Handler::Connection(_) => Err(ErrorCode::InvalidArgument.into()),
     }
 }
 
 struct StreamLoop<'a> {
-    control: &'a Control,
+    control: LoopControl<'a>,
     callbacks: Arc<dyn StreamHandler>,
     /// `None` once stopping: no more connections are taken.
     listener: Option<Socket>,
@@ -101,7 +167,7 @@ impl StreamLoop<'_> {
         let mut events = Events::new();
         let mut deadline = None;
         loop {
-            self.control.timers.fire_due();
+            self.control.fire_due_timers();
             if self.control.stop_requested() && deadline.is_none() {
                 self.stop_listening();
                 deadline = Some(Instant::now() + grace);
@@ -111,7 +177,7 @@ impl StreamLoop<'_> {
             if deadline.is_some() || self.paused_until.is_some() || self.idle_timeout.is_some() {
                 let now = Instant::now();
                 if let Some(deadline) = deadline {
-                    let idle = self.open == 0 && self.control.timers.is_empty();
+                    let idle = self.open == 0 && !self.control.has_timers();
                     if idle || now >= deadline {
                         return Ok(());
                     }
@@ -319,7 +385,7 @@ fn guarded(conn: &mut EventConnection, callback: impl FnOnce(&mut EventConnectio
 
 /// The event loop for UDP: each datagram to the handler as it arrives, on this thread.
 fn serve_datagrams(
-    control: &Control,
+    control: &LoopControl<'_>,
     socket: &Socket,
     handle: &DatagramHandler,
     settings: &Settings,
@@ -331,11 +397,11 @@ fn serve_datagrams(
     // Replies scheduled on timers get the grace period.
     let deadline = Instant::now() + settings.grace;
     let mut events = Events::new();
-    while !control.timers.is_empty() && Instant::now() < deadline {
+    while control.has_timers() && Instant::now() < deadline {
         if control.wait(&mut events, &[Some(deadline)]).is_err() {
             break;
         }
-        control.timers.fire_due();
+        control.fire_due_timers();
     }
     result
 }
@@ -343,7 +409,7 @@ fn serve_datagrams(
 /// Receives datagrams in batches and hands each to the handler, or (`echo`) sends the whole
 /// batch back in one call.
 fn receive_until_stopped(
-    control: &Control,
+    control: &LoopControl<'_>,
     socket: &Socket,
     handle: &DatagramHandler,
     echo: bool,
@@ -351,7 +417,7 @@ fn receive_until_stopped(
     let mut events = Events::new();
     let mut batch = DatagramBatch::new(DATAGRAMS_PER_CALL);
     loop {
-        control.timers.fire_due();
+        control.fire_due_timers();
         if control.stop_requested() {
             return Ok(());
         }

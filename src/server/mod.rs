@@ -6,7 +6,8 @@
 //! - iterative: one request at a time (the tutorials' servers);
 //! - threaded: each request on a worker thread, at most `max_workers` at once;
 //! - forking: each request in a child process, at most `max_workers` at once (Unix);
-//! - event loop: one thread multiplexes every connection through the system's readiness API.
+//! - event loop: one thread multiplexes every connection through the system's readiness API
+//!   (or several threads, each with its own loop and its own socket on the server's port).
 //!
 //! The first three share one supervisor loop ([`blocking`]) that accepts or receives on the
 //! run thread and hands each request to its workers ([`threads`] or [`forking`]); iterative
@@ -92,6 +93,9 @@ impl Mode {
 /// Threads (threaded mode) or child processes (forking mode) at most, unless set otherwise.
 pub const DEFAULT_MAX_WORKERS: usize = 1024;
 
+/// Event-loop threads at most ([`Server::set_loops`]).
+pub const MAX_LOOPS: usize = 1024;
+
 /// How long requests in flight may go on after a stop, unless set otherwise.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
@@ -104,6 +108,8 @@ struct Settings {
     max_workers: usize,
     grace: Duration,
     idle_timeout: Option<Duration>,
+    /// Event-loop threads, each with a socket sharing the port.
+    loops: usize,
 }
 
 /// Before the run: the bound socket and the settings. The socket is taken by the run.
@@ -147,6 +153,7 @@ impl Server {
                     max_workers: DEFAULT_MAX_WORKERS,
                     grace: DEFAULT_GRACE,
                     idle_timeout: None,
+                    loops: 1,
                 },
             }),
             control: Arc::new(Control::new()?),
@@ -204,6 +211,25 @@ impl Server {
             return Err(ErrorCode::InvalidArgument.into());
         }
         self.configure(|settings| settings.max_workers = max_workers)
+    }
+
+    /// Runs the event loop on `threads` threads (0: one per core), each serving the
+    /// connections or datagrams that the system gives its own socket on the server's port.
+    /// `InvalidArgument` outside the event-loop mode or above [`MAX_LOOPS`]; `NotSupported`
+    /// for more than one where the system cannot spread one port's load over several
+    /// sockets (see `platform::SHARED_PORT_BALANCES`).
+    pub fn set_loops(&self, threads: usize) -> Result<()> {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        if self.mode != Mode::EventLoop || threads > MAX_LOOPS {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        if threads > 1 && !platform::SHARED_PORT_BALANCES {
+            return Err(ErrorCode::NotSupported.into());
+        }
+        self.configure(|settings| settings.loops = threads)
     }
 
     /// How long requests in flight may go on after a stop.

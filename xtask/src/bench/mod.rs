@@ -145,11 +145,18 @@ fn plan(options: &Options, tools: &Toolchain) -> Vec<(&'static Workload, Vec<&'s
             let servers = SERVERS
                 .iter()
                 .filter(|s| s.transport == workload.transport && s.available(tools))
+                // A workload with servers of its own runs those only; they run nothing else.
+                .filter(|s| s.only == own_servers(workload).then_some(workload.name))
                 .filter(|s| !options.quick || s.name == "c-epoll" || s.name == "sockit-event-loop")
                 .collect();
             (workload, servers)
         })
         .collect()
+}
+
+/// Whether some servers are made for `workload` alone.
+fn own_servers(workload: &Workload) -> bool {
+    SERVERS.iter().any(|s| s.only == Some(workload.name))
 }
 
 fn measure(
@@ -160,19 +167,15 @@ fn measure(
     cores: Cores,
     options: &Options,
 ) -> Result<Measurement, String> {
-    let running = Running::start(server, bin, cores.server)?;
+    let (server_cpus, load_cpus) = cores.lists(workload.placement);
+    let running = Running::start(server, bin, &server_cpus)?;
     let mut args: Vec<String> = workload.load.iter().map(|a| a.to_string()).collect();
     if workload.timed {
         args.extend(["--seconds".into(), options.seconds.to_string()]);
     }
     args.extend(["--to".into(), running.addr().to_string(), "--json".into()]);
-    let core = if workload.same_core {
-        cores.server
-    } else {
-        cores.load
-    };
     let limit = Duration::from_secs_f64(options.seconds) + Duration::from_secs(workload.slack);
-    let (report, rss) = process::load(loadgen, core, &args, &running, limit)
+    let (report, rss) = process::load(loadgen, &load_cpus, &args, &running, limit)
         .map_err(|e| format!("{} under {}: {e}", server.name, workload.name))?;
     drop(running);
     let value = report[workload.metric]

@@ -9,20 +9,35 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::bench::servers::{Server, Transport};
+use crate::bench::workloads::Placement;
 
 /// The cores: the server's and the load generator's (the same one on a 1-core machine).
 #[derive(Clone, Copy)]
 pub struct Cores {
     pub server: usize,
     pub load: usize,
+    pub count: usize,
 }
 
 impl Cores {
     pub fn detect() -> Cores {
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
+        let count = thread::available_parallelism().map_or(1, |n| n.get());
         Cores {
             server: 0,
-            load: usize::from(cores > 1),
+            load: usize::from(count > 1),
+            count,
+        }
+    }
+
+    /// The CPU lists (as `taskset -c` takes them) of the server and of the load generator.
+    pub fn lists(&self, placement: Placement) -> (String, String) {
+        match placement {
+            Placement::Apart => (self.server.to_string(), self.load.to_string()),
+            Placement::SameCore => (self.server.to_string(), self.server.to_string()),
+            Placement::Shared => {
+                let every = format!("0-{}", self.count - 1);
+                (every.clone(), every)
+            }
         }
     }
 }
@@ -34,12 +49,12 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn start(server: &Server, bin: &Path, core: usize) -> Result<Running, String> {
+    pub fn start(server: &Server, bin: &Path, cpus: &str) -> Result<Running, String> {
         let port = free_port(server.transport)?;
         let program = server.program(bin);
         let child = Command::new("taskset")
             .arg("-c")
-            .arg(core.to_string())
+            .arg(cpus)
             .arg(&program)
             .arg(port.to_string())
             .args(server.args)
@@ -179,18 +194,18 @@ fn status_field(pid: u32, field: &str) -> Option<u64> {
 /// How often the server's memory is read while it is loaded.
 const SAMPLE_EVERY: Duration = Duration::from_millis(250);
 
-/// Runs the load generator on `core` with `args`, reading the server's memory meanwhile.
+/// Runs the load generator on `cpus` with `args`, reading the server's memory meanwhile.
 /// Returns its JSON report and the largest memory seen.
 pub fn load(
     loadgen: &Path,
-    core: usize,
+    cpus: &str,
     args: &[String],
     server: &Running,
     limit: Duration,
 ) -> Result<(serde_json::Value, u64), String> {
     let mut child = Command::new("taskset")
         .arg("-c")
-        .arg(core.to_string())
+        .arg(cpus)
         .arg(loadgen)
         .args(args)
         .stdout(Stdio::piped())

@@ -149,6 +149,13 @@ pub fn targets(summaries: &[Summary]) -> Vec<Target> {
         1.0,
     );
     ratio_target("udp-64", "sockit-udp-batched", "c-recvmmsg", 1.0);
+    // Two loop threads on two cores, the load generator sharing them.
+    ratio_target(
+        "busy-1000",
+        "sockit-busy-2-threads",
+        "sockit-busy-1-thread",
+        1.5,
+    );
     if let Some(s) = find(summaries, "ping-10000", "sockit-event-loop") {
         targets.push(Target {
             what: "ping-10000: sockit-event-loop server memory ≤ 32 MB".into(),

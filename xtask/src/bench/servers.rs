@@ -27,6 +27,8 @@ pub struct Server {
     pub args: &'static [&'static str],
     /// Whether it is one of sockit's (the rows the targets are about).
     pub is_sockit: bool,
+    /// The one workload this server is for (and such workloads run only their own servers).
+    pub only: Option<&'static str>,
     /// A line for the README's list of servers.
     pub about: &'static str,
 }
@@ -40,6 +42,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &[],
         is_sockit: false,
+        only: None,
         about: "the tutorial's iterative server on libc: 32-byte buffer, listen queue of 5",
     },
     Server {
@@ -50,6 +53,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &[],
         is_sockit: false,
+        only: None,
         about: "hand-written single-threaded epoll server, 64 KiB buffer (the main baseline)",
     },
     Server {
@@ -60,6 +64,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: true,
         args: &[],
         is_sockit: false,
+        only: None,
         about: "libuv echo server written as libuv's own benchmark server is",
     },
     Server {
@@ -70,6 +75,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &[],
         is_sockit: true,
+        only: None,
         about: "the tutorial's server ported to sockit (c_examples/tcp_echo_server.c)",
     },
     Server {
@@ -80,6 +86,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["threaded"],
         is_sockit: true,
+        only: None,
         about: "c_examples/tcp_multi_echo_server.c threaded: HandleClient loop per thread",
     },
     Server {
@@ -90,6 +97,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["forking"],
         is_sockit: true,
+        only: None,
         about: "the same program, forking: a child process per client",
     },
     Server {
@@ -100,6 +108,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["event-loop"],
         is_sockit: true,
+        only: None,
         about: "the same program, event loop: a C callback writes each chunk back",
     },
     Server {
@@ -110,6 +119,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &[],
         is_sockit: false,
+        only: None,
         about: "the tutorial's recvfrom/sendto loop on libc, printing each client",
     },
     Server {
@@ -120,6 +130,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["quiet"],
         is_sockit: false,
+        only: None,
         about: "the same loop without its print",
     },
     Server {
@@ -130,6 +141,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &[],
         is_sockit: false,
+        only: None,
         about: "C server batching 64 datagrams per recvmmsg/sendmmsg",
     },
     Server {
@@ -140,6 +152,7 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["event-loop", "handler"],
         is_sockit: true,
+        only: None,
         about: "sockit event loop, a C handler replying with sockit_sendto()",
     },
     Server {
@@ -150,7 +163,30 @@ pub const SERVERS: &[Server] = &[
         links_libuv: false,
         args: &["event-loop", "echo"],
         is_sockit: true,
+        only: None,
         about: "sockit event loop with the library's echo: recvmmsg/sendmmsg batches",
+    },
+    Server {
+        name: "sockit-busy-1-thread",
+        transport: Transport::Tcp,
+        source: "benches/c/sockit_busy_echo.c",
+        links_sockit: true,
+        links_libuv: false,
+        args: &["1"],
+        is_sockit: true,
+        only: Some("busy-1000"),
+        about: "sockit event loop whose callback spends ~20 us on each message, one thread",
+    },
+    Server {
+        name: "sockit-busy-2-threads",
+        transport: Transport::Tcp,
+        source: "benches/c/sockit_busy_echo.c",
+        links_sockit: true,
+        links_libuv: false,
+        args: &["2"],
+        is_sockit: true,
+        only: Some("busy-1000"),
+        about: "the same on two threads (sockit_server_set_threads): a loop per core",
     },
 ];
 

@@ -2,6 +2,17 @@
 
 use crate::bench::servers::Transport;
 
+/// Where a workload puts the server and the load generator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Each on a core of its own.
+    Apart,
+    /// Both on the server's core: the server's own cost per message shows.
+    SameCore,
+    /// Both free to use every core: for a server on several threads.
+    Shared,
+}
+
 pub struct Workload {
     pub name: &'static str,
     pub transport: Transport,
@@ -14,8 +25,8 @@ pub struct Workload {
     /// The JSON field that is the result, and its unit.
     pub metric: &'static str,
     pub unit: &'static str,
-    /// Load generator on the server's core (the server's own cost per message shows).
-    pub same_core: bool,
+    /// Where the server and the load generator run.
+    pub placement: Placement,
     /// Seconds the load generator may take at most, on top of the measuring time.
     pub slack: u64,
 }
@@ -29,7 +40,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "round_trips_per_s",
         unit: "round trips/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 15,
     },
     Workload {
@@ -40,7 +51,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "round_trips_per_s",
         unit: "round trips/s",
-        same_core: true,
+        placement: Placement::SameCore,
         slack: 15,
     },
     Workload {
@@ -59,7 +70,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: false,
         metric: "gb_per_s",
         unit: "GB/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 30,
     },
     Workload {
@@ -70,7 +81,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "round_trips_per_s",
         unit: "round trips/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 20,
     },
     Workload {
@@ -81,7 +92,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "round_trips_per_s",
         unit: "round trips/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 25,
     },
     Workload {
@@ -92,7 +103,7 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "connections_per_s",
         unit: "connections/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 15,
     },
     Workload {
@@ -103,8 +114,20 @@ pub const WORKLOADS: &[Workload] = &[
         timed: true,
         metric: "echoes_per_s",
         unit: "echoes/s",
-        same_core: false,
+        placement: Placement::Apart,
         slack: 15,
+    },
+    Workload {
+        name: "busy-1000",
+        transport: Transport::Tcp,
+        title: "1,000 connections ping-pong to a server with 20 us of work per message, \
+                server and load generator on both cores, round trips/s",
+        load: &["ping", "--connections", "1000", "--connect-seconds", "5"],
+        timed: true,
+        metric: "round_trips_per_s",
+        unit: "round trips/s",
+        placement: Placement::Shared,
+        slack: 20,
     },
 ];
 
