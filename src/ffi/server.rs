@@ -324,7 +324,8 @@ pub unsafe extern "C" fn sockit_server_set_max_workers(
 /// the client's address and port) or datagrams over them; a connection stays on one thread.
 /// The callbacks then run on several threads at once: what they share through user must be
 /// thread-safe (a connection's context is only ever used on its own thread). Timers still
-/// fire on the thread in sockit_server_run().
+/// fire on the thread in sockit_server_run(). While it runs, another program of the same
+/// user could bind the port too (SO_REUSEPORT) and take a share of the clients.
 ///
 /// Fails with SOCKIT_EINVAL (NULL, threads < 0 or above 1024, or a mode other than
 /// SOCKIT_EVENT_LOOP), SOCKIT_EOPNOTSUPP (more than one thread where the system cannot

@@ -40,15 +40,21 @@ pub(crate) fn retry_interrupted_within<T>(
     loop {
         match call() {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {
-                let deadline = *deadline.get_or_insert_with(|| {
+                if deadline.is_none() {
                     let timeout = if interest.read {
                         socket.read_timeout()
                     } else {
                         socket.write_timeout()
                     };
-                    timeout.ok().flatten().map(|timeout| start + timeout)
-                });
-                let Some(deadline) = deadline else { continue };
+                    // Kept only once read: a failed read is tried again after the next
+                    // interruption, not taken for "no timeout" for the rest of the call.
+                    if let Ok(timeout) = timeout {
+                        deadline = Some(timeout.map(|timeout| start + timeout));
+                    }
+                }
+                let Some(Some(deadline)) = deadline else {
+                    continue;
+                };
                 // (Signals interrupt calls on Unix only, so these are errno values.)
                 let as_io = |code| match platform::os_error_for(code) {
                     Some(errno) => io::Error::from_raw_os_error(errno),

@@ -138,10 +138,12 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Outp
     let mut child = spawn(program, args);
     let stdout = Drained::start(child.stdout.take().unwrap());
     let stderr = Drained::start(child.stderr.take().unwrap());
-    let Some(status) = wait_with_limit(&mut child, limit) else {
+    let mut waiting_in = String::new();
+    let Some(status) = wait_with_limit(&mut child, limit, &mut waiting_in) else {
         // Not joined: a process the program forked may still hold the pipes open.
         panic!(
-            "{} ran longer than {limit:?}; it had printed:\n{}\nand on stderr:\n{}",
+            "{} ran longer than {limit:?}; it was in {waiting_in}; it had printed:\n{}\n\
+             and on stderr:\n{}",
             program.display(),
             String::from_utf8_lossy(&stdout.so_far()),
             String::from_utf8_lossy(&stderr.so_far()),
@@ -203,20 +205,52 @@ impl Drained {
     }
 }
 
-/// Waits for the child up to `limit`; kills it and returns `None` if it is still running.
-fn wait_with_limit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+/// Waits for the child up to `limit`; kills it and returns `None` if it is still running,
+/// after writing into `waiting_in` where it (and any child of its own) was waiting.
+fn wait_with_limit(
+    child: &mut Child,
+    limit: Duration,
+    waiting_in: &mut String,
+) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().expect("wait for a child") {
             return Some(status);
         }
         if Instant::now() >= deadline {
+            *waiting_in = waiting_place(child.id());
             let _ = child.kill();
             let _ = child.wait();
             return None;
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Where process `pid` and its children wait: the system call and kernel wait channel from
+/// Linux's /proc (empty elsewhere), to tell which call a hung program is stuck in.
+fn waiting_place(pid: u32) -> String {
+    if !Path::new("/proc/self/syscall").exists() {
+        return "a call this system cannot show".into();
+    }
+    let read = |pid: &str, what: &str| {
+        fs::read_to_string(format!("/proc/{pid}/{what}")).unwrap_or_default()
+    };
+    let mut places = Vec::new();
+    let children = children(pid);
+    let pids = std::iter::once(pid.to_string()).chain(
+        children
+            .iter()
+            .filter_map(|stat| stat.split_whitespace().next().map(str::to_owned)),
+    );
+    for pid in pids {
+        places.push(format!(
+            "[pid {pid}: syscall {}, wchan {}]",
+            read(&pid, "syscall").trim(),
+            read(&pid, "wchan").trim()
+        ));
+    }
+    places.join(" ")
 }
 
 /// Lines a running process has written, collected as they come: the bytes of each, without
@@ -360,7 +394,7 @@ impl Server {
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t");
         // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        wait_with_limit(&mut self.child, limit)
+        wait_with_limit(&mut self.child, limit, &mut String::new())
     }
 
     /// Whether the server process is still running.

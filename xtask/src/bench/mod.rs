@@ -1,12 +1,12 @@
 //! `cargo xtask bench`: sockit's echo servers against the C, libuv and recvmmsg baselines,
 //! on this machine in one run. Each server runs pinned to one core and the load generator
-//! (sockit-load) to the other; every run of every server is interleaved with the others',
+//! (sockit-load) to the other (see `workloads::Placement` for the exceptions); every run of every server is interleaved with the others',
 //! so that the machine's drift falls on all of them alike.
 //!
 //! The full suite writes `benches/results/results.json` and `chart.svg` and rewrites the
 //! README's results section. `--quick` is the regression guard of `.ci/run`: C epoll
 //! against sockit's event loop only, failing when sockit's median falls below 0.7× C
-//! epoll's in the same run.
+//! epoll's in the same run. `--only <workload>` runs part of the suite and only prints it.
 
 mod chart;
 mod machine;
@@ -116,6 +116,10 @@ pub fn run(arguments: Vec<String>) -> Result<(), String> {
         return guard(&summaries, &plan);
     }
     println!("{}", results::targets_markdown(&targets));
+    if !options.only.is_empty() {
+        // Part of the suite: the README and the results keep the last whole run.
+        return Ok(());
+    }
     let out = root.join("benches/results");
     std::fs::create_dir_all(&out).map_err(|e| format!("create {}: {e}", out.display()))?;
     let json = results::json(&summaries, &measurements, &targets, header.clone());
