@@ -108,17 +108,30 @@ impl CPrograms {
 pub const WRAPPER: &str = "SOCKIT_C_WRAPPER";
 
 /// The command that starts `program`: under the checker `WRAPPER` names, if any.
+///
+/// cargo puts its target folders on the library search path of the tests it runs, and
+/// `target/<profile>/libsockit.so` there is refreshed only by `cargo build`: a stale one
+/// would be loaded instead of the copy the programs find through their rpath. (It was: a
+/// full fault-suite run kept testing an old library.) So the programs get no such path.
 fn command(program: &Path) -> Command {
     let wrapper = std::env::var(WRAPPER).unwrap_or_default();
     let mut words = wrapper.split_whitespace();
-    match words.next() {
+    let mut command = match words.next() {
         Some(checker) => {
             let mut command = Command::new(checker);
             command.args(words).arg(program);
             command
         }
         None => Command::new(program),
+    };
+    for path in [
+        "LD_LIBRARY_PATH",
+        "DYLD_LIBRARY_PATH",
+        "DYLD_FALLBACK_LIBRARY_PATH",
+    ] {
+        command.env_remove(path);
     }
+    command
 }
 
 /// Starts a program with its output piped to us and no input.
