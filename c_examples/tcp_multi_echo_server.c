@@ -11,8 +11,8 @@
  *
  * The blocking modes use the tutorial's HandleClient loop as the handler; the event loop
  * cannot block, so it echoes each chunk from a callback instead (its writes are queued).
- * threads (event-loop only; 0: one per core) runs that many loops, each on its own thread
- * and its own socket on the port (Linux), to use more than one core.
+ * threads (event-loop only; 0: one per core where possible) runs that many loops, each on
+ * its own thread and its own socket on the port (Linux), to use more than one core.
  * SIGINT or SIGTERM stops the server cleanly: clients being served get a few seconds to
  * finish. The port in use is reported on stderr ("listening on [::]:<port>").
  */

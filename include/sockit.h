@@ -1560,8 +1560,8 @@ int sockit_server_set_echo(struct sockit_server *server);
 int sockit_server_set_max_workers(struct sockit_server *server, int max_workers);
 
 /**
- * Runs an event-loop server on threads threads (0: one per core; default 1), for servers
- * that need more than one core. Each thread runs a loop of its own on a socket of its own
+ * Runs an event-loop server on threads threads (default 1), for servers that need more than
+ * one core; 0 means one per core where the system can share a port (below), else 1. Each thread runs a loop of its own on a socket of its own
  * bound to the server's port with SO_REUSEPORT, and the system spreads the connections (by
  * the client's address and port) or datagrams over them; a connection stays on one thread.
  * The callbacks then run on several threads at once: what they share through user must be
@@ -1578,7 +1578,8 @@ int sockit_server_set_max_workers(struct sockit_server *server, int max_workers)
  *
  * `server` is NULL or a live server.
  */
-int sockit_server_set_threads(struct sockit_server *server, int threads);
+int sockit_server_set_threads(struct sockit_server *server,
+                              int threads);
 
 /**
  * After sockit_server_stop(), requests in flight get grace_ms milliseconds to finish

@@ -155,6 +155,9 @@ fn threads_are_for_the_event_loop_only_and_bounded() {
     let err = event_loop.set_loops(100_000).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidArgument);
     event_loop.set_loops(1).expect("one loop works everywhere");
+    event_loop
+        .set_loops(0)
+        .expect("as many as useful works everywhere (one where ports cannot be shared)");
     let two = event_loop.set_loops(2);
     if cfg!(target_os = "linux") {
         two.expect("Linux shares a port over threads");

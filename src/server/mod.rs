@@ -213,14 +213,18 @@ impl Server {
         self.configure(|settings| settings.max_workers = max_workers)
     }
 
-    /// Runs the event loop on `threads` threads (0: one per core), each serving the
-    /// connections or datagrams that the system gives its own socket on the server's port.
+    /// Runs the event loop on `threads` threads, each serving the connections or datagrams
+    /// that the system gives its own socket on the server's port. 0 asks for as many as are
+    /// useful: one per core where the system can spread one port's load over several sockets
+    /// (see `platform::SHARED_PORT_BALANCES`), else one, so that portable code can ask for it.
     /// `InvalidArgument` outside the event-loop mode or above [`MAX_LOOPS`]; `NotSupported`
-    /// for more than one where the system cannot spread one port's load over several
-    /// sockets (see `platform::SHARED_PORT_BALANCES`).
+    /// for an explicit count above one where the system cannot spread the load.
     pub fn set_loops(&self, threads: usize) -> Result<()> {
         let threads = match threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 if platform::SHARED_PORT_BALANCES => {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            }
+            0 => 1,
             n => n,
         };
         if self.mode != Mode::EventLoop || threads > MAX_LOOPS {
