@@ -151,8 +151,7 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Outp
     let mut child = spawn(program, args);
     let stdout = Drained::start(child.stdout.take().unwrap());
     let stderr = Drained::start(child.stderr.take().unwrap());
-    let mut waiting_in = String::new();
-    let Some(status) = wait_with_limit(&mut child, limit, &mut waiting_in) else {
+    let status = wait_with_limit(&mut child, limit).unwrap_or_else(|waiting_in| {
         // Not joined: a process the program forked may still hold the pipes open.
         panic!(
             "{} ran longer than {limit:?}; it was in {waiting_in}; it had printed:\n{}\n\
@@ -160,8 +159,8 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Outp
             program.display(),
             String::from_utf8_lossy(&stdout.so_far()),
             String::from_utf8_lossy(&stderr.so_far()),
-        );
-    };
+        )
+    });
     Output {
         status,
         stdout: from_text_mode(stdout.finish()),
@@ -218,30 +217,26 @@ impl Drained {
     }
 }
 
-/// Waits for the child up to `limit`; kills it and returns `None` if it is still running,
-/// after writing into `waiting_in` where it (and any child of its own) was waiting.
-fn wait_with_limit(
-    child: &mut Child,
-    limit: Duration,
-    waiting_in: &mut String,
-) -> Option<ExitStatus> {
+/// Waits for the child up to `limit`. If it is still running, kills it and fails with where
+/// it (and any child of its own) was waiting.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Result<ExitStatus, String> {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().expect("wait for a child") {
-            return Some(status);
+            return Ok(status);
         }
         if Instant::now() >= deadline {
-            *waiting_in = waiting_place(child.id());
+            let waiting_in = waiting_place(child.id());
             let _ = child.kill();
             let _ = child.wait();
-            return None;
+            return Err(waiting_in);
         }
         thread::sleep(Duration::from_millis(5));
     }
 }
 
 /// Where process `pid` and its children wait: the system call and kernel wait channel from
-/// Linux's /proc (empty elsewhere), to tell which call a hung program is stuck in.
+/// Linux's /proc, to tell which call a hung program is stuck in.
 fn waiting_place(pid: u32) -> String {
     if !Path::new("/proc/self/syscall").exists() {
         return "a call this system cannot show".into();
@@ -407,7 +402,7 @@ impl Server {
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t");
         // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        wait_with_limit(&mut self.child, limit, &mut String::new())
+        wait_with_limit(&mut self.child, limit).ok()
     }
 
     /// Whether the server process is still running.
