@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
-use support::{Linkage, Server, programs, run};
+use support::{Linkage, Server, os_string, programs, run};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -43,17 +43,6 @@ fn expect_echo(client: &Path, host: &str, word: &[u8], port: u16) {
         stdout_of(&output),
         stderr_of(&output)
     );
-}
-
-#[cfg(unix)]
-fn os_string(bytes: &[u8]) -> OsString {
-    use std::os::unix::ffi::OsStringExt;
-    OsString::from_vec(bytes.to_vec())
-}
-
-#[cfg(not(unix))]
-fn os_string(bytes: &[u8]) -> OsString {
-    String::from_utf8_lossy(bytes).into_owned().into()
 }
 
 /// The addresses `localhost` has here, as the C programs print them.

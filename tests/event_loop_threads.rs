@@ -2,6 +2,8 @@
 //! every connection and datagram is served, the load is spread over the threads, a stop ends
 //! them all, and the settings that cannot work are refused.
 
+mod support;
+
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, UdpSocket};
@@ -15,6 +17,7 @@ use sockit::ffi::error::*;
 use sockit::ffi::server::*;
 use sockit::net::socket::Bind;
 use sockit::server::{Connection, Handler, Mode, Protocol, Server, StreamHandler};
+use support::udp_request;
 
 /// Echoes, and remembers which threads served connections.
 #[derive(Default)]
@@ -112,11 +115,7 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
             .unwrap();
         let message = [i; 100];
         let mut reply = [0u8; 200];
-        let len = (0..5)
-            .find_map(|_| {
-                socket.send(&message).unwrap();
-                socket.recv(&mut reply).ok()
-            })
+        let len = udp_request(&socket, &message, &mut reply)
             .unwrap_or_else(|| panic!("sender {i}: no reply"));
         assert_eq!(&reply[..len], &message[..]);
     }

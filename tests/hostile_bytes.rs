@@ -10,13 +10,12 @@ mod support;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{Linkage, Server, programs, run};
+use support::{Linkage, Server, os_string as arg, programs, run, udp_request};
 
 const LIMIT: Duration = Duration::from_secs(20);
 const MODES: [&str; 4] = ["iterative", "threaded", "forking", "event-loop"];
@@ -41,10 +40,6 @@ fn hostile_hosts() -> Vec<Vec<u8>> {
 
 /// Pieces of the hostile bytes that no program may print unless it is reporting them.
 const TELLTALES: [&[u8]; 3] = [b"%s%n", b"caf\xe9", b"\x1b[2J"];
-
-fn arg(bytes: &[u8]) -> OsString {
-    OsString::from_vec(bytes.to_vec())
-}
 
 fn program(name: &str) -> PathBuf {
     programs().path(name, Linkage::Static)
@@ -140,12 +135,7 @@ fn udp_server(name: &str, args: &[&str], upper: bool) {
         .unwrap();
     let mut reply = vec![0u8; 65_536];
     for message in [MESSAGE.to_vec(), Vec::new(), long_message(65_507)] {
-        // Loopback UDP may still drop under load: a lost request is sent again.
-        let len = (0..5)
-            .find_map(|_| {
-                socket.send(&message).unwrap();
-                socket.recv(&mut reply).ok()
-            })
+        let len = udp_request(&socket, &message, &mut reply)
             .unwrap_or_else(|| panic!("{name} {args:?}: no reply to {} bytes", message.len()));
         let expected = if upper {
             message.to_ascii_uppercase()

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use support::experiments::{lengthy_udp, slow_tcp};
-use support::{Linkage, Server, programs, zombie_children};
+use support::{Linkage, Server, programs, udp_request, zombie_children};
 
 const MODES: [&str; 4] = ["iterative", "threaded", "forking", "event-loop"];
 
@@ -105,12 +105,8 @@ fn udp_servers_answer_every_datagram_size_from_many_clients_in_every_mode() {
                             .iter()
                             .map(|b| b"abcdefghijklmnopqrstuvwxyz!%s\0\xff"[*b as usize % 31])
                             .collect();
-                        // UDP may drop under load: a lost request is sent again.
-                        let reply = (0..5).find_map(|_| {
-                            socket.send(&data).unwrap();
-                            socket.recv(&mut buf).ok()
-                        });
-                        let len = reply.unwrap_or_else(|| panic!("{mode}: no reply, {size}"));
+                        let len = udp_request(&socket, &data, &mut buf)
+                            .unwrap_or_else(|| panic!("{mode}: no reply, {size}"));
                         assert!(buf[..len] == upper(&data)[..], "{mode}: {size} bytes");
                     }
                 })

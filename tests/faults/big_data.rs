@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::clients::{Checksum, connect, pattern};
 use crate::report;
+use crate::support::udp_request;
 use crate::target::{MODES, Scale, Target};
 
 /// The largest UDP payload over IPv4: 65535 minus the IP and UDP headers.
@@ -88,11 +89,8 @@ fn datagrams_of_every_size_come_back_whole() {
         let mut buf = vec![0; LARGEST_DATAGRAM + 1];
         for &size in &sizes {
             let datagram = pattern(size as u64, size);
-            let echoed = (0..5).find_map(|_| {
-                socket.send(&datagram).expect("send");
-                socket.recv(&mut buf).ok()
-            });
-            let n = echoed.unwrap_or_else(|| panic!("{}: no echo of {size} bytes", target.name()));
+            let n = udp_request(&socket, &datagram, &mut buf)
+                .unwrap_or_else(|| panic!("{}: no echo of {size} bytes", target.name()));
             assert!(
                 buf[..n] == datagram[..],
                 "{}: echo of {size} bytes differs ({n} came back)",

@@ -15,13 +15,38 @@ pub use c_link::Linkage;
 use c_link::Toolchain;
 
 use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// A command-line argument of exactly these bytes (Unix). Windows command lines are text:
+/// there invalid UTF-8 is replaced.
+#[cfg(unix)]
+pub fn os_string(bytes: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStringExt;
+    OsString::from_vec(bytes.to_vec())
+}
+
+#[cfg(not(unix))]
+pub fn os_string(bytes: &[u8]) -> OsString {
+    String::from_utf8_lossy(bytes).into_owned().into()
+}
+
+/// Sends `datagram` on a connected UDP `socket` and receives the reply into `reply`; its
+/// length, or `None` if none came. Loopback UDP may still drop under load, so a request
+/// that goes unanswered for the socket's read timeout is sent again, five times in all.
+pub fn udp_request(socket: &UdpSocket, datagram: &[u8], reply: &mut [u8]) -> Option<usize> {
+    (0..5).find_map(|_| {
+        socket.send(datagram).expect("send a datagram");
+        socket.recv(reply).ok()
+    })
+}
 
 /// The linked C programs.
 pub struct CPrograms {
