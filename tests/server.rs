@@ -451,3 +451,78 @@ fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
         }
     }
 }
+
+/// A burst makes the UDP event loop receive without waiting (the socket taken out of the
+/// poller) until nothing is left; then it must wait again: not spin while idle, and answer
+/// a datagram that comes after the pause.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_udp_event_loop_waits_again_after_a_burst() {
+    for library_echo in [true, false] {
+        let server = loopback_server(Protocol::Udp, Mode::EventLoop);
+        if library_echo {
+            server.set_echo().unwrap();
+        } else {
+            server
+                .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
+                    let _ = sockit::net::udp::send_to(socket, data, from);
+                })))
+                .unwrap();
+        }
+        let (tid_sender, tid) = std::sync::mpsc::channel();
+        let running = {
+            let server = Arc::clone(&server);
+            thread::spawn(move || {
+                // SAFETY: gettid has no preconditions.
+                tid_sender.send(unsafe { libc::gettid() }).unwrap();
+                server.run()
+            })
+        };
+        let tid = tid.recv().unwrap();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.connect(server.local_addr()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        for round in 0..3u16 {
+            let burst = 200u16;
+            for i in 0..burst {
+                client.send(&(round * burst + i).to_be_bytes()).unwrap();
+            }
+            for _ in 0..burst {
+                let n = client.recv(&mut buf).expect("the burst echoed");
+                assert_eq!(n, 2, "echo {library_echo}");
+            }
+            // Idle now: the run thread should be asleep in its wait, not receiving in a loop.
+            thread::sleep(Duration::from_millis(100));
+            let before = cpu_ticks(tid);
+            thread::sleep(Duration::from_millis(500));
+            let used = cpu_ticks(tid) - before;
+            // SAFETY: sysconf has no preconditions.
+            let half_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64 / 2;
+            assert!(
+                used < half_second / 2,
+                "echo {library_echo}: the idle loop used {used} of {half_second} clock ticks"
+            );
+            client.send(b"after a pause").unwrap();
+            let n = client
+                .recv(&mut buf)
+                .expect("a datagram after the burst echoed");
+            assert_eq!(&buf[..n], b"after a pause", "echo {library_echo}");
+        }
+        server.stop();
+        running.join().unwrap().unwrap();
+    }
+}
+
+/// The CPU time a thread of this process has used, in clock ticks (user + system).
+#[cfg(target_os = "linux")]
+fn cpu_ticks(tid: libc::pid_t) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) and its closing parenthesis:
+    // state is field 3, utime and stime are fields 14 and 15.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}

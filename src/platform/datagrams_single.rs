@@ -32,10 +32,6 @@ impl DatagramBatch {
         }
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Receives the datagrams waiting, up to the capacity, without blocking: how many.
     pub(crate) fn receive(&mut self, socket: &Socket) -> Result<usize> {
         self.received.clear();

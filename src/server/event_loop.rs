@@ -18,24 +18,19 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::net::socket::port_sharing_twin;
 use crate::net::tcp;
 use crate::platform;
-use crate::platform::datagrams::DatagramBatch;
 use crate::platform::poller::Events;
 use crate::server::Settings;
 use crate::server::blocking::EXHAUSTION_PAUSE;
 use crate::server::connection::{EventConnection, recv_now};
 use crate::server::control::{Control, LoopControl};
-use crate::server::handler::{DatagramHandler, Handler, StreamHandler};
+use crate::server::datagram_loop;
+use crate::server::handler::{Handler, StreamHandler};
 
 /// The key of the server's socket; connection `i` has key `i + 1`.
 const SERVER_KEY: usize = 0;
 
 /// Connections accepted per wake-up at most.
 const BATCH: usize = 128;
-
-/// Datagrams received per system call at most (where the system has recvmmsg), and calls
-/// per wake-up at most, so that timers and stops are looked at in between.
-const DATAGRAMS_PER_CALL: usize = 64;
-const DATAGRAM_CALLS_PER_TURN: usize = 4;
 
 /// Reads from one connection per wake-up at most: a peer that sends without pause is served
 /// in turns with the others.
@@ -126,7 +121,9 @@ fn serve_one(
             paused_until: None,
         }
         .run(settings.grace),
-        Handler::Datagram(handle) => serve_datagrams(&control, &socket, handle.as_ref(), settings),
+        Handler::Datagram(handle) => {
+            datagram_loop::serve(&control, &socket, handle.as_ref(), settings)
+        }
         // Server::set_handler refuses connection handlers for the event loop.
         Handler::Connection(_) => Err(ErrorCode::InvalidArgument.into()),
     }
@@ -380,72 +377,5 @@ impl StreamLoop<'_> {
 fn guarded(conn: &mut EventConnection, callback: impl FnOnce(&mut EventConnection)) {
     if catch_unwind(AssertUnwindSafe(|| callback(&mut *conn))).is_err() {
         conn.broken = true;
-    }
-}
-
-/// The event loop for UDP: each datagram to the handler as it arrives, on this thread.
-fn serve_datagrams(
-    control: &LoopControl<'_>,
-    socket: &Socket,
-    handle: &DatagramHandler,
-    settings: &Settings,
-) -> Result<()> {
-    // SAFETY: the socket is deleted from the poller below, before the caller drops it.
-    unsafe { control.poller.add(socket, SERVER_KEY, true, false)? };
-    let result = receive_until_stopped(control, socket, handle, settings.batched_echo);
-    let _ = control.poller.delete(socket);
-    // Replies scheduled on timers get the grace period.
-    let deadline = Instant::now() + settings.grace;
-    let mut events = Events::new();
-    while control.has_timers() && Instant::now() < deadline {
-        if control.wait(&mut events, &[Some(deadline)]).is_err() {
-            break;
-        }
-        control.fire_due_timers();
-    }
-    result
-}
-
-/// Receives datagrams in batches and hands each to the handler, or (`echo`) sends the whole
-/// batch back in one call.
-fn receive_until_stopped(
-    control: &LoopControl<'_>,
-    socket: &Socket,
-    handle: &DatagramHandler,
-    echo: bool,
-) -> Result<()> {
-    let mut events = Events::new();
-    let mut batch = DatagramBatch::new(DATAGRAMS_PER_CALL);
-    loop {
-        control.fire_due_timers();
-        if control.stop_requested() {
-            return Ok(());
-        }
-        control.wait(&mut events, &[])?;
-        if !events.iter().any(|event| event.key == SERVER_KEY) {
-            continue;
-        }
-        for _ in 0..DATAGRAM_CALLS_PER_TURN {
-            let received = match batch.receive(socket) {
-                Ok(received) => received,
-                Err(err) if err.code().makes_socket_unusable() => return Err(err),
-                // A peer's error (Windows reports ICMP unreachable on the next receive).
-                Err(_) => break,
-            };
-            if echo {
-                batch.echo(socket);
-            } else {
-                for i in 0..received {
-                    let (data, from) = batch.get(i);
-                    let Some(from) = from else { continue };
-                    // A panicking handler (Rust; C cannot unwind here) loses its datagram only.
-                    let _ = catch_unwind(AssertUnwindSafe(|| handle(socket, data, from)));
-                }
-            }
-            // A full batch means more may be waiting: take it without another wait.
-            if received < batch.capacity() {
-                break;
-            }
-        }
     }
 }

@@ -11,13 +11,15 @@
 //!
 //! The first three share one supervisor loop ([`blocking`]) that accepts or receives on the
 //! run thread and hands each request to its workers ([`threads`] or [`forking`]); iterative
-//! is one worker thread. The event loop ([`event_loop`]) serves connections itself. After a
+//! is one worker thread. The event loop ([`event_loop`]) serves connections itself, and
+//! datagrams through [`datagram_loop`]. After a
 //! stop, requests in flight get the grace period to finish; then their connections are shut
 //! down (threads) or their processes ended (forking), and `run` returns once all are done.
 
 mod blocking;
 mod connection;
 mod control;
+mod datagram_loop;
 mod event_loop;
 mod forking;
 mod handler;
