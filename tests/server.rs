@@ -401,6 +401,22 @@ fn the_c_api_checks_its_arguments() {
     }
 }
 
+/// A UDP echo server on loopback: the library's echo, or a handler that sends each datagram
+/// back.
+fn udp_echo_server(mode: Mode, library_echo: bool) -> Arc<Server> {
+    let server = loopback_server(Protocol::Udp, mode);
+    if library_echo {
+        server.set_echo().unwrap();
+    } else {
+        server
+            .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
+                let _ = sockit::net::udp::send_to(socket, data, from);
+            })))
+            .unwrap();
+    }
+    server
+}
+
 /// Every datagram size from empty to the largest IPv4 carries, and a burst that arrives
 /// faster than one datagram per wake-up (the event loop takes them in batches), come back
 /// whole from the library's echo and from a handler, in every mode that serves UDP.
@@ -409,16 +425,7 @@ fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
     let sizes = [0usize, 1, 32, 1472, 9000, 65_507];
     for mode in Mode::ALL.into_iter().filter(|mode| mode.is_supported()) {
         for library_echo in [true, false] {
-            let server = loopback_server(Protocol::Udp, mode);
-            if library_echo {
-                server.set_echo().unwrap();
-            } else {
-                server
-                    .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
-                        let _ = sockit::net::udp::send_to(socket, data, from);
-                    })))
-                    .unwrap();
-            }
+            let server = udp_echo_server(mode, library_echo);
             let run = start(&server);
             let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
             client.connect(server.local_addr()).unwrap();
@@ -459,16 +466,7 @@ fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
 #[test]
 fn the_udp_event_loop_waits_again_after_a_burst() {
     for library_echo in [true, false] {
-        let server = loopback_server(Protocol::Udp, Mode::EventLoop);
-        if library_echo {
-            server.set_echo().unwrap();
-        } else {
-            server
-                .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
-                    let _ = sockit::net::udp::send_to(socket, data, from);
-                })))
-                .unwrap();
-        }
+        let server = udp_echo_server(Mode::EventLoop, library_echo);
         let (tid_sender, tid) = std::sync::mpsc::channel();
         let running = {
             let server = Arc::clone(&server);
