@@ -256,6 +256,36 @@ fn accept_on_a_non_blocking_listener_would_block_and_returns_blocking_sockets() 
 }
 
 #[test]
+fn accept_passes_over_a_connection_reset_while_it_waited_in_the_queue() {
+    let listener = tcp_listen(Some(c"127.0.0.1"), 4).unwrap();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, local_addr(listener).port));
+    let resetter =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    resetter.connect(&addr.into()).unwrap();
+    resetter.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(resetter);
+    // Let the reset reach the queued connection before anyone accepts it.
+    thread::sleep(Duration::from_millis(200));
+    let mut next = std::net::TcpStream::connect(addr).unwrap();
+    std::io::Write::write_all(&mut next, b"next").unwrap();
+    // Linux hands out the reset connection (its first read fails); Winsock may report the
+    // reset through accept itself (Wine: WSAENOTCONN). Either way accept must not fail: the
+    // listener is fine, and a server that stops on this error stops for its clients' sake.
+    let mut buf = [0u8; 4];
+    let mut accepted = Vec::new();
+    let served = (0..2).any(|_| {
+        let (server, _) = accept(listener);
+        accepted.push(server);
+        recv_exact(server, &mut buf) == 4
+    });
+    assert!(served, "the client after the reset was never accepted");
+    assert_eq!(&buf, b"next");
+    for sock in accepted.into_iter().chain([listener]) {
+        ok(sockit_close(sock));
+    }
+}
+
+#[test]
 fn recv_exact_reports_a_short_stream_and_shutdown_ends_it() {
     let listener = tcp_listen(Some(c"::1"), 1).unwrap();
     let client = tcp_connect(c"::1", local_addr(listener).port, 5000).unwrap();

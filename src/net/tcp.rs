@@ -109,8 +109,9 @@ pub fn listen(bind: Bind<'_>, backlog: i32) -> Result<Socket> {
 /// and the peer's address (`None` if it is not an IP address, as on a Unix-domain listener).
 ///
 /// Connections that failed between the client's connect and this accept (reset, aborted,
-/// network errors that Linux reports through accept) are skipped, not reported: there is
-/// nothing to do about them but wait for the next one.
+/// network errors that Linux reports through accept, "not connected" from a Winsock that
+/// asks a reset connection for its peer) are skipped, not reported: there is nothing to do
+/// about them but wait for the next one.
 pub fn accept(listener: &Socket) -> Result<(Socket, Option<SocketAddr>)> {
     loop {
         let err = match retry_interrupted_within(listener, Interest::READ, || listener.accept()) {
@@ -133,6 +134,9 @@ fn is_failed_pending_connection(err: &Error) -> bool {
         err.code(),
         ErrorCode::ConnectionAborted
             | ErrorCode::ConnectionReset
+            // Wine's accept() reads the new connection's peer address, which fails once the
+            // client has reset it; a listener itself never is "not connected".
+            | ErrorCode::NotConnected
             | ErrorCode::NetworkDown
             | ErrorCode::NetworkUnreachable
             | ErrorCode::HostUnreachable
