@@ -21,6 +21,7 @@
 //! - `fork`: child processes for the forking server mode (refused on Windows);
 //! - `poller`: the servers' readiness poller (epoll directly on Linux, else `polling`);
 //! - `datagrams`: many UDP datagrams per system call where the system can (recvmmsg).
+//! - `CallStart`: when a blocking call began, read cheaply (the coarse clock on Linux).
 //!
 //! A `cfg` anywhere else in the crate needs a comment saying why it is not here.
 
@@ -35,6 +36,9 @@ mod windows;
 pub(crate) use self::windows::*;
 
 mod errno;
+
+mod call_start;
+pub(crate) use self::call_start::CallStart;
 
 #[cfg(unix)]
 #[path = "fork_unix.rs"]

@@ -45,6 +45,22 @@ static void show(const char *call, long long rc) {
     fflush(stdout);
 }
 
+/* Microseconds on the monotonic clock. */
+static long long now_us(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+}
+
+/* Whether a call that timed out after ms took that long: never less, and not a second more
+ * (a timeout that started again with each signal would take for ever). */
+static void show_on_time(long long started, long ms) {
+    long long took = now_us() - started;
+    printf("  took the %ld ms, not less, not a second more: %s\n", ms,
+           took >= ms * 1000LL && took < (ms + 1000) * 1000LL ? "yes" : "no");
+    fflush(stdout);
+}
+
 static void must(long long rc, const char *what) {
     if (rc < 0) {
         Die(what);
@@ -105,6 +121,7 @@ int main(void) {
     struct itimerval every_ms;
     sockit_pollfd entry;
     char reply[16];
+    long long started;
     int status;
     pid_t child;
 
@@ -143,15 +160,21 @@ int main(void) {
     memset(bulk, 'z', BULK);
     show("sockit_send_all (4 MiB to a slow reader)", sockit_send_all(conn, bulk, BULK));
     show("sockit_recv_to_end", sockit_recv_to_end(conn, bulk, sizeof bulk));
-    show("sockit_recv with a 300 ms read timeout",
-         sockit_set_read_timeout(silent, 300) < 0 ? -1 : sockit_recv(silent, reply, sizeof reply));
+    must(sockit_set_read_timeout(silent, 300), "read timeout");
+    started = now_us();
+    show("sockit_recv with a 300 ms read timeout", sockit_recv(silent, reply, sizeof reply));
+    show_on_time(started, 300);
     entry.sock = silent;
     entry.events = SOCKIT_POLL_READ;
     entry.revents = 0;
+    started = now_us();
     show("sockit_poll for 300 ms", sockit_poll(&entry, 1, 300));
+    show_on_time(started, 300);
     show("sockit_recvfrom", sockit_recvfrom(udp, reply, sizeof reply, &from));
+    started = now_us();
     show("sockit_echo_udp_exchange with a 300 ms timeout",
          sockit_echo_udp_exchange(udp, &quiet_addr, "ping", 4, reply, sizeof reply, 300));
+    show_on_time(started, 300);
 
     every_ms.it_value.tv_usec = 0;
     every_ms.it_interval.tv_usec = 0;

@@ -131,9 +131,12 @@ sockit_recv_exact (a byte every 5 ms): 200
 sockit_send_all (4 MiB to a slow reader): 4194304
 sockit_recv_to_end: 4194304
 sockit_recv with a 300 ms read timeout: SOCKIT_ETIMEDOUT
+  took the 300 ms, not less, not a second more: yes
 sockit_poll for 300 ms: 0
+  took the 300 ms, not less, not a second more: yes
 sockit_recvfrom: 5
 sockit_echo_udp_exchange with a 300 ms timeout: SOCKIT_ETIMEDOUT
+  took the 300 ms, not less, not a second more: yes
 signals caught: many
 ";
 
