@@ -20,7 +20,9 @@ impl CallStart {
     /// When a timeout counted from the start of the call ends: never earlier than that, and
     /// later by at most two ticks of the clock that was read.
     pub(crate) fn deadline(&self, timeout: Duration) -> Instant {
-        Instant::now() + timeout.saturating_sub(self.0.elapsed_at_most())
+        // Elapsed first: measured after `now` it would take too much off.
+        let elapsed = self.0.elapsed_at_most();
+        Instant::now() + timeout.saturating_sub(elapsed)
     }
 }
 
