@@ -276,6 +276,8 @@ fn accept_passes_over_a_connection_reset_while_it_waited_in_the_queue() {
     let served = (0..2).any(|_| {
         let (server, _) = accept(listener);
         accepted.push(server);
+        // Bounded, so that a connection that never got the reset fails the test, not hangs it.
+        ok(sockit_set_read_timeout(server, 5000));
         recv_exact(server, &mut buf) == 4
     });
     assert!(served, "the client after the reset was never accepted");
