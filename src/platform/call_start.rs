@@ -78,8 +78,8 @@ mod coarse {
     }
 }
 
-/// Winsock calls are not interrupted by signals, so the precise clock costs nothing that
-/// matters there.
+/// Windows keeps the precise clock: Winsock calls are not interrupted by signals, so the
+/// start is hardly ever asked for, and its cost there was not measured.
 #[cfg(windows)]
 struct Reading(Instant);
 
