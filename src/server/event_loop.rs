@@ -170,27 +170,16 @@ impl StreamLoop<'_> {
                 deadline = Some(Instant::now() + grace);
             }
             // The clock is read only when something depends on it: a busy loop serving one
-            // connection wakes once per message.
+            // connection wakes once per message, and its wake-up path stays short.
             if deadline.is_some() || self.paused_until.is_some() || self.idle_timeout.is_some() {
-                let now = Instant::now();
-                if let Some(deadline) = deadline {
-                    let idle = self.open == 0 && !self.control.has_timers();
-                    if idle || now >= deadline {
-                        return Ok(());
-                    }
+                if self.keep_time(deadline)? {
+                    return Ok(());
                 }
-                if self.paused_until.is_some_and(|until| now >= until) {
-                    self.resume_listening()?;
-                }
-                if let Some(idle) = self.idle_timeout {
-                    if self.next_sweep.is_none_or(|sweep| now >= sweep) {
-                        self.close_idle(now, idle);
-                        self.next_sweep = Some(now + idle / 4);
-                    }
-                }
+                self.control
+                    .wait(&mut events, &[deadline, self.paused_until, self.next_sweep])?;
+            } else {
+                self.control.wait(&mut events, &[])?;
             }
-            self.control
-                .wait(&mut events, &[deadline, self.paused_until, self.next_sweep])?;
             // What reads count as activity for the idle timeout: the time of this wake-up.
             let woke = self.idle_timeout.map(|_| Instant::now());
             for event in events.iter() {
@@ -201,6 +190,29 @@ impl StreamLoop<'_> {
                 }
             }
         }
+    }
+
+    /// What the clock decides before a wait: whether the stopping loop is finished (true),
+    /// whether to listen again after a pause, which idle connections to close.
+    #[cold]
+    fn keep_time(&mut self, deadline: Option<Instant>) -> Result<bool> {
+        let now = Instant::now();
+        if let Some(deadline) = deadline {
+            let idle = self.open == 0 && !self.control.has_timers();
+            if idle || now >= deadline {
+                return Ok(true);
+            }
+        }
+        if self.paused_until.is_some_and(|until| now >= until) {
+            self.resume_listening()?;
+        }
+        if let Some(idle) = self.idle_timeout {
+            if self.next_sweep.is_none_or(|sweep| now >= sweep) {
+                self.close_idle(now, idle);
+                self.next_sweep = Some(now + idle / 4);
+            }
+        }
+        Ok(false)
     }
 
     fn accept_batch(&mut self) -> Result<()> {
@@ -321,6 +333,18 @@ impl StreamLoop<'_> {
     /// After a connection's callbacks: closes it if it is done, else registers the interest
     /// it needs now.
     fn settle(&mut self, slot: usize) {
+        let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        if !conn.is_done() && conn.interest() == conn.registered {
+            return;
+        }
+        self.change_registration(slot);
+    }
+
+    /// Out of line: most wake-ups leave a connection as it was registered.
+    #[cold]
+    fn change_registration(&mut self, slot: usize) {
         let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };

@@ -60,12 +60,22 @@ impl Timers {
 
     /// A timer added by another thread meanwhile is seen by the next look: adding one wakes
     /// the run (`Server::add_timer`).
+    #[inline]
     pub(super) fn is_empty(&self) -> bool {
         self.pending.load(Ordering::Acquire) == 0
     }
 
     /// Runs every timer that is due, including those that become due meanwhile.
+    #[inline]
     pub(super) fn fire_due(&self) {
+        if !self.is_empty() {
+            self.fire_due_now();
+        }
+    }
+
+    /// Out of line: the run calls `fire_due` on every wake-up, and most servers have no timers.
+    #[cold]
+    fn fire_due_now(&self) {
         while !self.is_empty() {
             let now = Instant::now();
             let callback = {
