@@ -7,7 +7,9 @@
  * the server, prints "Received: <word>". What changed from the tutorial:
  * - <server> may be a host name, an IPv4 or an IPv6 address;
  * - a lost datagram or echo ends in "No reply from server: Operation timed out" after a few
- *   seconds, instead of waiting forever;
+ *   seconds, instead of waiting forever, and a server that is not running in
+ *   "No reply from server: Connection refused" at once (the socket is connected to the
+ *   server, so the system reports that nothing listens there);
  * - a datagram from another address is ignored instead of ending the program (the echo from
  *   the server may still come);
  * - no byte is written past the 255-byte buffer, and the echo is written with fwrite, not as
@@ -42,15 +44,18 @@ int main(int argc, char *argv[]) {
     if (sockit_resolve(argv[1], port, SOCKIT_ANY, &echoserver, 1) < 0) {
         Die("Failed to find the server");
     }
-    /* Create the UDP socket */
+    /* Create the UDP socket, and connect it to the server: only its datagrams come in */
     if (sockit_udp_socket(echoserver.family, &sock) < 0) {
         Die("Failed to create socket");
+    }
+    if (sockit_connect(sock, &echoserver) < 0) {
+        Die("Failed to connect with server");
     }
     /* Send the word to the server and receive it back, from the server only */
     echolen = strlen(argv[2]);
     received = sockit_echo_udp_exchange(sock, &echoserver, argv[2], echolen, buffer, BUFFSIZE,
                                         REPLY_TIMEOUT_MS);
-    if (received == SOCKIT_ETIMEDOUT) {
+    if (received == SOCKIT_ETIMEDOUT || received == SOCKIT_ECONNREFUSED) {
         Die("No reply from server");
     }
     if (received != (int64_t)echolen) {

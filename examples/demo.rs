@@ -51,6 +51,9 @@ fn echo_pair(protocol: &str, linkage: Linkage, server_lines_on_stderr: bool) -> 
         all_echoed &= client(&client_program, host, word, server.port());
     }
     std::thread::sleep(Duration::from_millis(100));
+    if !all_echoed && !server_lines_on_stderr {
+        show_server_stderr(&server);
+    }
     let seen = if server_lines_on_stderr {
         server.stderr_lines().into_iter().skip(1).collect()
     } else {
@@ -84,8 +87,20 @@ fn session(
     let output = run(&client_program, &client_line, Duration::from_secs(60));
     print!("{}", String::from_utf8_lossy(&output.stdout));
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        show_server_stderr(&running);
+    }
     println!("$ kill %1\n");
     output.status.success()
+}
+
+/// After a failure: what the server said on stderr, which the session does not otherwise
+/// show, so that the failure explains itself.
+fn show_server_stderr(server: &Server) {
+    eprintln!("# the client failed; the server's stderr:");
+    for line in server.stderr_lines() {
+        eprintln!("{line}");
+    }
 }
 
 /// Part 2 of the tutorial, short form: a server in each concurrency mode against the

@@ -254,7 +254,9 @@ struct sockaddr;
 #define SOCKIT_EOF -4095
 
 /**
- * A timeout of SOCKIT_FOREVER (or any negative number of milliseconds) means no limit.
+ * A timeout of SOCKIT_FOREVER means no limit. Every call that takes a timeout refuses any
+ * other negative number of milliseconds with SOCKIT_EINVAL (so a deadline computed past
+ * zero fails instead of waiting forever).
  */
 #define SOCKIT_FOREVER -1
 
@@ -359,8 +361,10 @@ struct sockaddr;
 #define SOCKIT_EVENT_LOOP 4
 
 /**
- * A TCP connection of a server, as its stream callbacks see it. Valid only during the
- * callback it is given to.
+ * A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
+ * during the callback it is given to: do not keep it, and do not use it from another
+ * thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
+ * state per connection from one callback to the next.
  */
 typedef struct sockit_conn sockit_conn;
 
@@ -469,8 +473,11 @@ typedef void (*sockit_data_fn)(struct sockit_conn *conn, const void *data, size_
 /**
  * Serves one UDP datagram: msg and len are the message (valid during the call; len may be
  * 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its
- * sender, sock the server's socket to reply with (sockit_sendto() to peer). Do not close
- * sock.
+ * sender (valid during the call: copy the sockit_addr to reply later), sock the server's
+ * socket to reply with (sockit_sendto() to peer). sock stays open until sockit_server_run()
+ * returns, so a reply from a timer or another thread may use it until then; do not close
+ * it. A datagram from port 0, which no reply can reach, is never given to the handler: the
+ * server skips it and says so on stderr (at most one line a second).
  */
 typedef void (*sockit_udp_handler_fn)(sockit_socket sock,
                                       const void *msg,
@@ -727,7 +734,14 @@ int sockit_tcp_socket(int family, sockit_socket *out);
  * SOCKIT_EAFNOSUPPORT (an IPv6 address for an IPv4 socket), SOCKIT_EINVAL (NULL addr),
  * SOCKIT_EBADF or SOCKIT_ENOTSOCK.
  *
- * Blocks until connected or refused, unless the socket is non-blocking.
+ * On a UDP socket (from sockit_udp_socket()), connect sends nothing: it fixes the one peer
+ * the socket talks to and returns at once. sockit_send() and sockit_recv() then need no
+ * address, the system drops datagrams from any other address, and when nothing listens at
+ * the peer's port, the next receive fails with SOCKIT_ECONNREFUSED instead of waiting for a
+ * reply that cannot come (this is how sockit_echo_udp_exchange() on a connected socket
+ * reports a stopped server at once). Connect again to change the peer.
+ *
+ * Blocks until connected or refused, unless the socket is non-blocking (never for UDP).
  *
  * # Safety
  *
@@ -799,9 +813,16 @@ int sockit_tcp_listen_addr(const struct sockit_addr *addr, int backlog, sockit_s
 int sockit_accept(sockit_socket listener, sockit_socket *out, struct sockit_addr *peer);
 
 /**
- * Creates an unbound UDP socket for a client; the system gives it a port at its first send.
- * family is SOCKIT_IPV4, SOCKIT_IPV6, or SOCKIT_ANY for a socket that can send to both
- * (an IPv6 dual-stack socket where the system has one).
+ * Creates a UDP socket for a client, bound to every address of its family with a port the
+ * system picks (sockit_local_addr() tells which). family is SOCKIT_IPV4, SOCKIT_IPV6, or
+ * SOCKIT_ANY for a socket that can send to both (an IPv6 dual-stack socket where the system
+ * has one).
+ *
+ * The socket is bound now, not at its first send as a plain socket() is, so that threads
+ * may share it from the start: on Linux, two threads making the first sends of an unbound
+ * socket at once can send a datagram from port 0, which no reply can reach. Being bound, it
+ * cannot be bound again: for a fixed port or address, use sockit_udp_bind(). To talk to one
+ * server only, sockit_connect() it (see there).
  *
  * On success writes the socket to *out (close it with sockit_close()) and returns SOCKIT_OK.
  * Fails with SOCKIT_EAFNOSUPPORT (the family is not available), SOCKIT_EMFILE, or
@@ -844,7 +865,8 @@ int sockit_udp_bind_addr(const struct sockit_addr *addr, sockit_socket *out);
  * Returns the number of bytes sent (all of them), or fails with SOCKIT_EMSGSIZE (too large
  * for one datagram: at most 65,507 bytes over IPv4), SOCKIT_EAGAIN (non-blocking and the
  * send buffer is full), SOCKIT_EAFNOSUPPORT (an IPv6 destination from an IPv4 socket),
- * SOCKIT_ENETUNREACH, SOCKIT_EINVAL (NULL buf with len > 0, NULL or bad to), SOCKIT_EBADF or
+ * SOCKIT_ENETUNREACH, SOCKIT_EINVAL (NULL buf with len > 0, NULL or bad to, or port 0, to
+ * which nothing can be sent; refused before any system call), SOCKIT_EBADF or
  * SOCKIT_ENOTSOCK. A datagram sent is not a datagram delivered.
  *
  * Blocks only while the send buffer is full (rare for UDP).
@@ -917,7 +939,7 @@ int64_t sockit_send_all(sockit_socket sock, const void *buf, size_t len);
  * NUL-terminated.
  *
  * Returns the number of bytes received, at least 1, or 0 once the peer has closed its side
- * (the end of the stream). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
+ * (the end of the stream; Die() called right after says "Connection closed by peer"). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
  * to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
  * buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
  * SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
@@ -929,7 +951,9 @@ int64_t sockit_send_all(sockit_socket sock, const void *buf, size_t len);
  *
  * `buf` is NULL or writable for `len` bytes.
  */
-int64_t sockit_recv(sockit_socket sock, void *buf, size_t len);
+int64_t sockit_recv(sockit_socket sock,
+                    void *buf,
+                    size_t len);
 
 /**
  * Receives exactly len bytes into buf, with as many system calls as it takes.
@@ -1210,7 +1234,8 @@ int64_t sockit_encode_delimited(const void *msg,
  * every entry's revents. SOCKIT_POLL_READ and SOCKIT_POLL_WRITE are reported, when asked
  * for, also for a socket with an error or a hang-up: the call would not block, it would
  * report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0, a count no array can
- * hold, or SOCKIT_FOREVER with no socket to wait for, which would never return),
+ * hold, a negative timeout_ms other than SOCKIT_FOREVER, or SOCKIT_FOREVER with no socket
+ * to wait for, which would never return),
  * SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL when count exceeds the process's descriptor
  * limit; revents are left alone then.
  *
@@ -1305,7 +1330,9 @@ extern void HandleClient(sockit_socket sock);
  * process with status 1 (through exit(), so the program's stdout is flushed).
  *
  * The reason is the failure of the calling thread's last sockit call if that call failed
- * and nothing has changed errno since; otherwise errno's text, as perror() prints it (on
+ * and nothing has changed errno since; "Connection closed by peer" if that call was a
+ * sockit_recv() that returned 0 because the peer closed the connection (where the
+ * tutorial's perror() printed "Success"); otherwise errno's text, as perror() prints it (on
  * Windows, WSAGetLastError()'s text when it is set). A NULL or empty mess prints the reason
  * alone; mess is printed byte for byte, never as a format string. Never returns.
  *
@@ -1360,9 +1387,11 @@ int64_t sockit_echo_tcp_exchange(sockit_socket sock,
  *
  * Returns the reply's length, which the caller compares with len (UDP may cut or lose, never
  * merge). Fails with SOCKIT_ETIMEDOUT (no reply in time: the datagram or its echo was lost),
- * SOCKIT_EMSGSIZE (the reply is longer than reply_len), SOCKIT_ECONNREFUSED (Windows and
- * connected sockets learn that nothing listens), SOCKIT_EINVAL (NULL server or buffers,
- * reply_len 0, timeout_ms 0), or as sockit_sendto() does.
+ * SOCKIT_EMSGSIZE (the reply is longer than reply_len), SOCKIT_ECONNREFUSED (nothing listens
+ * at server: reported at once when sock was connected to server with sockit_connect(), as
+ * c_examples/udp_echo_client.c does, and on Windows; an unconnected socket waits for the
+ * timeout), SOCKIT_EINVAL (NULL server or buffers, reply_len 0, timeout_ms 0), or as
+ * sockit_sendto() does.
  *
  * Blocks until the reply arrives or the time is up.
  *

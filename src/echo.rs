@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::same_endpoint;
+use crate::net::addr::{from_sock_addr, same_endpoint};
 use crate::net::wait::wait_readable;
-use crate::net::{io, tcp, udp};
+use crate::net::{io, tcp, udp, unanswerable};
 use crate::server::{Connection, Handler, Protocol, StreamHandler};
 
 /// Enough for any UDP datagram (65,507 bytes of payload over IPv4, 65,527 over IPv6).
@@ -55,7 +55,8 @@ pub fn tcp_exchange(
 /// The UDP client's exchange: sends `message` to `server` and waits, up to `timeout` (`None`:
 /// no limit), for the datagram that comes back from that address; datagrams from elsewhere
 /// are read and ignored. Returns the reply's length; a reply longer than `reply` fails with
-/// `MessageTooLong`.
+/// `MessageTooLong`. A socket connected to `server` learns that nothing listens there:
+/// `ConnectionRefused`, without waiting for the timeout.
 pub fn udp_exchange(
     socket: &Socket,
     server: SocketAddr,
@@ -67,7 +68,20 @@ pub fn udp_exchange(
         return Err(ErrorCode::InvalidArgument.into());
     }
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
-    udp::send_to(socket, message, server)?;
+    // A socket connected to the server sends without an address: the BSDs refuse one on a
+    // connected socket (EISCONN). Connecting is what lets the system report that nothing
+    // listens there (ConnectionRefused at once, instead of the timeout).
+    let connected_to_server = socket
+        .peer_addr()
+        .ok()
+        .as_ref()
+        .and_then(from_sock_addr)
+        .is_some_and(|peer| same_endpoint(peer, server));
+    if connected_to_server {
+        io::send(socket, message)?;
+    } else {
+        udp::send_to(socket, message, server)?;
+    }
     loop {
         if !wait_readable(socket, deadline)? {
             return Err(ErrorCode::TimedOut.into());
@@ -83,6 +97,10 @@ pub fn udp_exchange(
             Ok(_) => continue,
             // Another reader took the datagram first.
             Err(err) if err.code() == ErrorCode::WouldBlock => continue,
+            // Windows reports a datagram that the server's system refused as a reset.
+            Err(err) if err.code() == ErrorCode::ConnectionReset => {
+                return Err(ErrorCode::ConnectionRefused.into());
+            }
             Err(err) => return Err(err),
         }
     }
@@ -114,7 +132,8 @@ pub fn tcp_server(
 
 /// The UDP echo server: receives each datagram, tells `on_client` (which may stop the server
 /// by returning `Break`) and sends the datagram back to its sender. Datagrams that cannot be
-/// received or echoed whole are dropped. Returns when `on_client` stops it, or with the error
+/// received or echoed whole are dropped; one from port 0, which no reply can reach, is
+/// skipped before `on_client` hears of it ([`unanswerable::skip`]). Returns when `on_client` stops it, or with the error
 /// that made the socket unusable.
 pub fn udp_server(
     socket: &Socket,
@@ -129,6 +148,10 @@ pub fn udp_server(
                 continue;
             }
         };
+        if !unanswerable::can_reply_to(peer) {
+            unanswerable::skip(peer);
+            continue;
+        }
         if on_client(peer).is_break() {
             return Ok(());
         }

@@ -72,6 +72,13 @@ sockit_parse_port("-1"): SOCKIT_EINVAL
 sockit_shutdown(sock, 7): SOCKIT_EINVAL
 sockit_set_read_timeout(sock, 0): SOCKIT_EINVAL
 sockit_set_write_timeout(sock, 0): SOCKIT_EINVAL
+sockit_set_read_timeout(sock, -2): SOCKIT_EINVAL
+sockit_set_write_timeout(sock, -1000): SOCKIT_EINVAL
+sockit_tcp_connect("localhost", 7, -5, &out): SOCKIT_EINVAL
+sockit_poll(NULL, 0, -2): SOCKIT_EINVAL
+sockit_echo_udp_exchange(sock, &addr, "x", 1, buf, sizeof buf, -2): SOCKIT_EINVAL
+sockit_sendto(sock, "x", 1, &addr): SOCKIT_EINVAL
+udp socket bound when created: yes
 sockit_addr_from_ip("2001:db8::1", 65535, &addr): 0
 sockit_addr_format(&addr, small, sizeof small): SOCKIT_ERANGE
 small buffer untouched: yes
@@ -262,4 +269,41 @@ fn die_reports_the_failure_that_happened_last() {
             "Permission denied\n"
         );
     }
+}
+
+#[test]
+fn successful_calls_keep_errno_and_die_after_the_peer_closed_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    // Reads the one byte each client sends, then closes without a reply.
+    let server = std::thread::spawn(move || {
+        for _ in Linkage::BOTH {
+            let (mut client, _) = listener.accept().unwrap();
+            client.set_read_timeout(Some(LIMIT)).unwrap();
+            let _ = std::io::Read::read(&mut client, &mut [0u8; 1]);
+        }
+    });
+    for linkage in Linkage::BOTH {
+        let output = run(
+            &programs().path("boundary_check", linkage),
+            &["die-eof", &port],
+            LIMIT,
+        );
+        assert_eq!(output.status.code(), Some(1), "{linkage:?}: {output:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "errno after sockit_tcp_connect: kept\n\
+             errno after sockit_send_all: kept\n\
+             sockit_recv: 0, errno kept\n",
+            "{linkage:?}"
+        );
+        // The tutorial printed "...: Success"; a stale errno printed "...: Operation now in
+        // progress".
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "Failed to receive bytes from server: Connection closed by peer\n",
+            "{linkage:?}"
+        );
+    }
+    server.join().unwrap();
 }

@@ -187,6 +187,44 @@ fn clients_report_failures_through_die() {
             "Failed to connect with server: Connection refused\n"
         );
     }
+    // A server that takes the word and closes without echoing it: the tutorial's Die said
+    // "Success", and a stale errno "Operation now in progress".
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let closer = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        client.set_read_timeout(Some(LIMIT)).unwrap();
+        let _ = std::io::Read::read(&mut client, &mut [0u8; 2]);
+    });
+    let output = run(
+        &program("tcp_echo_client", Linkage::Static),
+        &["127.0.0.1", "hi", &port],
+        LIMIT,
+    );
+    closer.join().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout_of(&output), "Received: \n");
+    assert_eq!(
+        stderr_of(&output),
+        "Failed to receive bytes from server: Connection closed by peer\n"
+    );
+    // Nothing listens on a UDP port: the connected client hears so at once.
+    let (_bound_udp, udp_port) = {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        drop(socket);
+        ((), port.to_string())
+    };
+    let output = run(
+        &program("udp_echo_client", Linkage::Static),
+        &["127.0.0.1", "anybody there?", &udp_port],
+        LIMIT,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr_of(&output),
+        "No reply from server: Connection refused\n"
+    );
     let output = run(
         &program("tcp_echo_client", Linkage::Static),
         &["127.0.0.1", "hi", "99999"],

@@ -228,3 +228,68 @@ fn a_signal_while_clients_are_served_stops_the_server_cleanly() {
         assert!(TcpStream::connect(("127.0.0.1", server.port())).is_err());
     }
 }
+
+/// Sends `payload` to 127.0.0.1:`port` as a UDP datagram whose source port is 0, as a
+/// sender's race or a forger can: through a raw socket, which needs root. `None` without.
+fn send_from_port_0(port: u16, payload: &[u8]) -> Option<()> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let raw = match Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::UDP)) {
+        Ok(raw) => raw,
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => return None,
+        Err(err) => panic!("raw socket: {err}"),
+    };
+    // The UDP header: source port 0, destination, length, no checksum (allowed over IPv4).
+    let length = u16::try_from(8 + payload.len()).unwrap();
+    let mut datagram = Vec::new();
+    datagram.extend_from_slice(&0u16.to_be_bytes());
+    datagram.extend_from_slice(&port.to_be_bytes());
+    datagram.extend_from_slice(&length.to_be_bytes());
+    datagram.extend_from_slice(&0u16.to_be_bytes());
+    datagram.extend_from_slice(payload);
+    let to: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    raw.send_to(&datagram, &to.into())
+        .expect("send from port 0");
+    Some(())
+}
+
+/// The server framework in every mode and the library's echo loop (udp_echo_server is the
+/// tutorial's own loop: its sockit_sendto to port 0 fails with SOCKIT_EINVAL, and it goes on).
+#[test]
+fn datagrams_from_port_0_are_skipped_with_a_line_and_the_others_answered() {
+    let servers: Vec<(&str, Vec<&str>, &[u8])> = MODES
+        .iter()
+        .map(|&mode| ("udp_lengthy_server", vec!["0", mode, "0.01"], &b"HELLO"[..]))
+        .chain([("echo_server_one_call", vec!["udp", "0"], &b"hello"[..])])
+        .collect();
+    for (program, args, reply) in servers {
+        let server = Server::start(&programs().path(program, Linkage::Static), &args);
+        if send_from_port_0(server.port(), b"hello").is_none() {
+            eprintln!("not root: no datagram from port 0 can be made here");
+            return;
+        }
+        server.expect_stderr_line(
+            "sockit: skipped a datagram from 127.0.0.1 port 0, which no reply can reach \
+             (1 so far in this process)",
+        );
+        // Exactly one request, no resend: the server serves on, and loopback loses nothing.
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.connect(("127.0.0.1", server.port())).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        client.send(b"hello").unwrap();
+        let mut buf = [0u8; 16];
+        let n = client
+            .recv(&mut buf)
+            .unwrap_or_else(|err| panic!("{program} {args:?}: no reply: {err}"));
+        assert_eq!(&buf[..n], reply, "{program} {args:?}");
+        assert!(
+            !server
+                .stderr_lines()
+                .iter()
+                .any(|l| l.contains("reply lost")),
+            "{program} {args:?}: {:?}",
+            server.stderr_lines()
+        );
+    }
+}

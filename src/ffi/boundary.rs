@@ -11,7 +11,7 @@ use socket2::Socket;
 
 use crate::error::{ErrorCode, Result};
 use crate::ffi::last_error;
-use crate::ffi::socket::sockit_socket;
+use crate::ffi::socket::{SOCKIT_FOREVER, sockit_socket};
 use crate::platform;
 
 /// A value an exported function returns: a status (`int`) or a byte count (`int64_t`), where
@@ -42,9 +42,15 @@ impl ReturnValue for i64 {
 
 /// Runs the body of an exported function. A panic (a bug in sockit) never unwinds into C: it
 /// becomes `SOCKIT_EINTERNAL`.
+///
+/// A call that succeeds leaves errno (and Winsock's last error) as it found them, so that a
+/// C program never sees a stale error from inside a successful call (a connect's
+/// EINPROGRESS, a retried EINTR).
 pub(crate) fn call<T: ReturnValue>(body: impl FnOnce() -> Result<T>) -> T {
+    let errors_before = platform::SavedErrors::save();
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(value)) => {
+            errors_before.restore();
             last_error::record_success();
             return value;
         }
@@ -53,6 +59,22 @@ pub(crate) fn call<T: ReturnValue>(body: impl FnOnce() -> Result<T>) -> T {
     };
     last_error::record_failure(error);
     T::failure(error.code())
+}
+
+/// [`call`] for receives, whose body returns the count and whether the stream ended (a
+/// stream socket read 0 bytes), which `Die` then reports as the reason.
+pub(crate) fn call_receive(body: impl FnOnce() -> Result<(usize, bool)>) -> i64 {
+    let mut ended = false;
+    let count = call(|| {
+        body().map(|(count, end_of_stream)| {
+            ended = end_of_stream;
+            byte_count(count)
+        })
+    });
+    if ended {
+        last_error::record_end_of_stream();
+    }
+    count
 }
 
 /// [`call`] for functions that return `SOCKIT_OK` or a failure.
@@ -189,13 +211,23 @@ pub(crate) fn backlog(backlog: c_int) -> Result<c_int> {
     Ok(backlog)
 }
 
-/// A timeout from C: milliseconds, or a negative value (`SOCKIT_FOREVER`) for no limit.
-/// Zero is refused: it is neither a useful limit nor "no limit".
+/// A timeout from C: milliseconds, or exactly `SOCKIT_FOREVER` for no limit. Zero is
+/// refused (it is neither a useful limit nor "no limit"), and so is any other negative
+/// value: a deadline computation gone below zero must not become an endless wait.
 pub(crate) fn timeout(timeout_ms: c_int) -> Result<Option<Duration>> {
+    match timeout_ms {
+        0 => Err(ErrorCode::InvalidArgument.into()),
+        ms => timeout_or_now(ms),
+    }
+}
+
+/// A timeout from C where 0 means "now" (`sockit_poll`): milliseconds, or exactly
+/// `SOCKIT_FOREVER` for no limit; any other negative value is refused.
+pub(crate) fn timeout_or_now(timeout_ms: c_int) -> Result<Option<Duration>> {
     match u64::try_from(timeout_ms) {
-        Err(_) => Ok(None),
-        Ok(0) => Err(ErrorCode::InvalidArgument.into()),
         Ok(ms) => Ok(Some(Duration::from_millis(ms))),
+        Err(_) if timeout_ms == SOCKIT_FOREVER => Ok(None),
+        Err(_) => Err(ErrorCode::InvalidArgument.into()),
     }
 }
 
@@ -249,9 +281,15 @@ mod tests {
         assert_eq!(port(0).unwrap(), 0);
         assert_eq!(port(65535).unwrap(), 65535);
         assert!(port(65536).is_err() && port(-1).is_err() && port(c_int::MIN).is_err());
-        assert_eq!(timeout(-1).unwrap(), None);
-        assert_eq!(timeout(c_int::MIN).unwrap(), None);
+        assert_eq!(timeout(SOCKIT_FOREVER).unwrap(), None);
+        assert!(
+            timeout(-2).is_err() && timeout(c_int::MIN).is_err(),
+            "only -1 is forever"
+        );
         assert!(timeout(0).is_err());
+        assert_eq!(timeout_or_now(0).unwrap(), Some(Duration::ZERO));
+        assert_eq!(timeout_or_now(SOCKIT_FOREVER).unwrap(), None);
+        assert!(timeout_or_now(-2).is_err() && timeout_or_now(c_int::MIN).is_err());
         assert_eq!(timeout(1500).unwrap(), Some(Duration::from_millis(1500)));
         assert_eq!(backlog(0).unwrap(), 0);
         assert!(backlog(-1).is_err());

@@ -68,9 +68,11 @@ pub unsafe extern "C" fn sockit_echo_tcp_exchange(
 ///
 /// Returns the reply's length, which the caller compares with len (UDP may cut or lose, never
 /// merge). Fails with SOCKIT_ETIMEDOUT (no reply in time: the datagram or its echo was lost),
-/// SOCKIT_EMSGSIZE (the reply is longer than reply_len), SOCKIT_ECONNREFUSED (Windows and
-/// connected sockets learn that nothing listens), SOCKIT_EINVAL (NULL server or buffers,
-/// reply_len 0, timeout_ms 0), or as sockit_sendto() does.
+/// SOCKIT_EMSGSIZE (the reply is longer than reply_len), SOCKIT_ECONNREFUSED (nothing listens
+/// at server: reported at once when sock was connected to server with sockit_connect(), as
+/// c_examples/udp_echo_client.c does, and on Windows; an unconnected socket waits for the
+/// timeout), SOCKIT_EINVAL (NULL server or buffers, reply_len 0, timeout_ms 0), or as
+/// sockit_sendto() does.
 ///
 /// Blocks until the reply arrives or the time is up.
 ///

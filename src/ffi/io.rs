@@ -8,9 +8,12 @@ use std::ffi::{c_int, c_void};
 use std::net::Shutdown;
 
 use crate::error::ErrorCode;
-use crate::ffi::boundary::{borrow, byte_count, call, call_status, input_bytes, output_bytes};
+use crate::ffi::boundary::{
+    borrow, byte_count, call, call_receive, call_status, input_bytes, output_bytes,
+};
 use crate::ffi::socket::sockit_socket;
 use crate::net::io;
+use crate::net::socket::is_stream;
 use crate::platform;
 
 /// sockit_shutdown(): stop receiving.
@@ -71,7 +74,7 @@ pub unsafe extern "C" fn sockit_send_all(
 /// NUL-terminated.
 ///
 /// Returns the number of bytes received, at least 1, or 0 once the peer has closed its side
-/// (the end of the stream). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
+/// (the end of the stream; Die() called right after says "Connection closed by peer"). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
 /// to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
 /// buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
 /// SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
@@ -84,10 +87,11 @@ pub unsafe extern "C" fn sockit_send_all(
 /// `buf` is NULL or writable for `len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_recv(sock: sockit_socket, buf: *mut c_void, len: usize) -> i64 {
-    call(|| {
+    call_receive(|| {
         // SAFETY: the C caller's promise, as documented above.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
-        io::recv_any_uninit(&sock, buf).map(byte_count)
+        let received = io::recv_any_uninit(&sock, buf)?;
+        Ok((received, received == 0 && is_stream(&sock)))
     })
 }
 

@@ -6,18 +6,28 @@ use std::cell::Cell;
 use crate::error::Error;
 use crate::platform;
 
+/// What the thread's most recent sockit call was, as far as `Die` cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Latest {
+    /// It succeeded (or no call was made yet).
+    Success,
+    /// It was the recorded failure.
+    Failure,
+    /// It succeeded by reading the end of a stream: the peer closed the connection.
+    EndOfStream,
+}
+
 #[derive(Clone, Copy)]
 struct LastFailure {
     error: Option<Error>,
-    /// Tells whether the program failed since (`platform::failure_marker`).
+    /// Tells whether the program failed since the latest call (`platform::failure_marker`).
     marker: i32,
-    /// Whether the thread's most recent sockit call was that failure.
-    latest_call: bool,
+    latest: Latest,
 }
 
 thread_local! {
     static LAST: Cell<LastFailure> = const {
-        Cell::new(LastFailure { error: None, marker: 0, latest_call: false })
+        Cell::new(LastFailure { error: None, marker: 0, latest: Latest::Success })
     };
 }
 
@@ -37,7 +47,7 @@ pub(crate) fn record_failure(error: Error) {
     LAST.set(LastFailure {
         error: Some(error),
         marker,
-        latest_call: true,
+        latest: Latest::Failure,
     });
 }
 
@@ -45,10 +55,21 @@ pub(crate) fn record_failure(error: Error) {
 pub(crate) fn record_success() {
     LAST.with(|last| {
         let mut failure = last.get();
-        if failure.latest_call {
-            failure.latest_call = false;
+        if failure.latest != Latest::Success {
+            failure.latest = Latest::Success;
             last.set(failure);
         }
+    });
+}
+
+/// Notes that the thread's latest call succeeded by reading the end of a stream, which is
+/// what `Die` reports if the program gives up right after it.
+pub(crate) fn record_end_of_stream() {
+    LAST.with(|last| {
+        let mut failure = last.get();
+        failure.latest = Latest::EndOfStream;
+        failure.marker = platform::success_marker();
+        last.set(failure);
     });
 }
 
@@ -57,12 +78,25 @@ pub(crate) fn last_failure() -> Option<Error> {
     LAST.get().error
 }
 
-/// The failure `Die` should report: the thread's latest sockit call, if it failed and
-/// nothing has changed errno since (a later failing system call of the program's own would
-/// have, and then errno is the better reason).
-pub(crate) fn failure_to_report() -> Option<Error> {
+/// Why the program gives up, as far as sockit knows.
+pub(crate) enum Reason {
+    /// The thread's latest sockit call failed so.
+    Failure(Error),
+    /// The thread's latest sockit call read the end of the stream: the peer closed.
+    EndOfStream,
+}
+
+/// The reason `Die` should report: the thread's latest sockit call, if it failed or read the
+/// end of a stream, and nothing has changed errno since (a later failing system call of the
+/// program's own would have, and then errno is the better reason).
+pub(crate) fn reason_to_report() -> Option<Reason> {
     let last = LAST.get();
-    (last.latest_call && platform::failure_marker_unchanged(last.marker))
-        .then_some(last.error)
-        .flatten()
+    if !platform::failure_marker_unchanged(last.marker) {
+        return None;
+    }
+    match last.latest {
+        Latest::Success => None,
+        Latest::Failure => last.error.map(Reason::Failure),
+        Latest::EndOfStream => Some(Reason::EndOfStream),
+    }
 }

@@ -10,10 +10,9 @@
 //! ```
 
 use std::ffi::{c_int, c_short};
-use std::time::Duration;
 
 use crate::error::Result;
-use crate::ffi::boundary::{borrow, call};
+use crate::ffi::boundary::{borrow, call, timeout_or_now};
 use crate::ffi::socket::sockit_socket;
 use crate::net::poll::{Interest, PollSet, Readiness};
 
@@ -55,11 +54,6 @@ fn revents(ready: Readiness) -> c_short {
     .fold(0, |bits, (_, bit)| bits | bit)
 }
 
-/// A poll timeout from C: milliseconds, 0 to look without waiting, negative for no limit.
-fn poll_timeout(timeout_ms: c_int) -> Option<Duration> {
-    u64::try_from(timeout_ms).ok().map(Duration::from_millis)
-}
-
 /// Waits until at least one of the count sockets in fds is ready as its events say, or
 /// timeout_ms milliseconds have passed (0: only look; SOCKIT_FOREVER: no limit). An entry
 /// whose sock is SOCKIT_INVALID_SOCKET is left out (its revents becomes 0). Signals do not
@@ -69,7 +63,8 @@ fn poll_timeout(timeout_ms: c_int) -> Option<Duration> {
 /// every entry's revents. SOCKIT_POLL_READ and SOCKIT_POLL_WRITE are reported, when asked
 /// for, also for a socket with an error or a hang-up: the call would not block, it would
 /// report them. Fails with SOCKIT_EINVAL (NULL fds with count > 0, a count no array can
-/// hold, or SOCKIT_FOREVER with no socket to wait for, which would never return),
+/// hold, a negative timeout_ms other than SOCKIT_FOREVER, or SOCKIT_FOREVER with no socket
+/// to wait for, which would never return),
 /// SOCKIT_ENOMEM, or on Linux SOCKIT_EINVAL when count exceeds the process's descriptor
 /// limit; revents are left alone then.
 ///
@@ -107,7 +102,7 @@ pub unsafe extern "C" fn sockit_poll(
             };
             set.add(socket.as_deref(), interest);
         }
-        let ready = set.wait(poll_timeout(timeout_ms))?;
+        let ready = set.wait(timeout_or_now(timeout_ms)?)?;
         for (index, entry) in fds.iter_mut().enumerate() {
             entry.revents = revents(set.readiness(index));
         }

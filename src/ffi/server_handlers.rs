@@ -24,8 +24,11 @@ pub type sockit_tcp_handler_fn =
 
 /// Serves one UDP datagram: msg and len are the message (valid during the call; len may be
 /// 0, and msg is never NULL, so memcpy() and the like may take it as it is), peer its
-/// sender, sock the server's socket to reply with (sockit_sendto() to peer). Do not close
-/// sock.
+/// sender (valid during the call: copy the sockit_addr to reply later), sock the server's
+/// socket to reply with (sockit_sendto() to peer). sock stays open until sockit_server_run()
+/// returns, so a reply from a timer or another thread may use it until then; do not close
+/// it. A datagram from port 0, which no reply can reach, is never given to the handler: the
+/// server skips it and says so on stderr (at most one line a second).
 #[allow(non_camel_case_types)]
 pub type sockit_udp_handler_fn = Option<
     unsafe extern "C" fn(
@@ -37,8 +40,10 @@ pub type sockit_udp_handler_fn = Option<
     ),
 >;
 
-/// A TCP connection of a server, as its stream callbacks see it. Valid only during the
-/// callback it is given to.
+/// A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
+/// during the callback it is given to: do not keep it, and do not use it from another
+/// thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
+/// state per connection from one callback to the next.
 #[allow(non_camel_case_types)]
 pub struct sockit_conn<'a> {
     pub(crate) conn: &'a mut dyn Connection,

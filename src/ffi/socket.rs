@@ -27,7 +27,9 @@ pub const SOCKIT_INVALID_SOCKET: sockit_socket = -1;
 #[cfg(windows)]
 pub const SOCKIT_INVALID_SOCKET: sockit_socket = !0 as sockit_socket;
 
-/// A timeout of SOCKIT_FOREVER (or any negative number of milliseconds) means no limit.
+/// A timeout of SOCKIT_FOREVER means no limit. Every call that takes a timeout refuses any
+/// other negative number of milliseconds with SOCKIT_EINVAL (so a deadline computed past
+/// zero fails instead of waiting forever).
 pub const SOCKIT_FOREVER: c_int = -1;
 
 // The header's handle type is the platform's handle type.

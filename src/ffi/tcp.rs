@@ -92,7 +92,14 @@ pub unsafe extern "C" fn sockit_tcp_socket(family: c_int, out: *mut sockit_socke
 /// SOCKIT_EAFNOSUPPORT (an IPv6 address for an IPv4 socket), SOCKIT_EINVAL (NULL addr),
 /// SOCKIT_EBADF or SOCKIT_ENOTSOCK.
 ///
-/// Blocks until connected or refused, unless the socket is non-blocking.
+/// On a UDP socket (from sockit_udp_socket()), connect sends nothing: it fixes the one peer
+/// the socket talks to and returns at once. sockit_send() and sockit_recv() then need no
+/// address, the system drops datagrams from any other address, and when nothing listens at
+/// the peer's port, the next receive fails with SOCKIT_ECONNREFUSED instead of waiting for a
+/// reply that cannot come (this is how sockit_echo_udp_exchange() on a connected socket
+/// reports a stopped server at once). Connect again to change the peer.
+///
+/// Blocks until connected or refused, unless the socket is non-blocking (never for UDP).
 ///
 /// # Safety
 ///

@@ -10,7 +10,7 @@ use socket2::Type;
 use crate::echo;
 use crate::error::ErrorCode;
 use crate::ffi::boundary::{borrow, call_status};
-use crate::ffi::last_error;
+use crate::ffi::last_error::{self, Reason};
 use crate::ffi::socket::sockit_socket;
 use crate::platform;
 
@@ -37,7 +37,9 @@ unsafe extern "C" {
 /// process with status 1 (through exit(), so the program's stdout is flushed).
 ///
 /// The reason is the failure of the calling thread's last sockit call if that call failed
-/// and nothing has changed errno since; otherwise errno's text, as perror() prints it (on
+/// and nothing has changed errno since; "Connection closed by peer" if that call was a
+/// sockit_recv() that returned 0 because the peer closed the connection (where the
+/// tutorial's perror() printed "Success"); otherwise errno's text, as perror() prints it (on
 /// Windows, WSAGetLastError()'s text when it is set). A NULL or empty mess prints the reason
 /// alone; mess is printed byte for byte, never as a format string. Never returns.
 ///
@@ -55,6 +57,9 @@ pub unsafe extern "C" fn sockit_die(mess: *const c_char) -> ! {
     unsafe { libc::exit(1) }
 }
 
+/// What `Die` says after the peer closed the connection.
+const END_OF_STREAM: &str = "Connection closed by peer";
+
 /// # Safety
 ///
 /// `mess` is NULL or a NUL-terminated string.
@@ -68,8 +73,9 @@ unsafe fn die_line(mess: *const c_char) -> Vec<u8> {
             line.extend_from_slice(b": ");
         }
     }
-    let reason = match last_error::failure_to_report() {
-        Some(failure) => failure.to_string(),
+    let reason = match last_error::reason_to_report() {
+        Some(Reason::Failure(failure)) => failure.to_string(),
+        Some(Reason::EndOfStream) => END_OF_STREAM.to_owned(),
         None => platform::describe_current_error(),
     };
     line.extend_from_slice(reason.as_bytes());

@@ -14,9 +14,16 @@ use crate::net::socket::Bind;
 use crate::net::udp;
 use crate::platform;
 
-/// Creates an unbound UDP socket for a client; the system gives it a port at its first send.
-/// family is SOCKIT_IPV4, SOCKIT_IPV6, or SOCKIT_ANY for a socket that can send to both
-/// (an IPv6 dual-stack socket where the system has one).
+/// Creates a UDP socket for a client, bound to every address of its family with a port the
+/// system picks (sockit_local_addr() tells which). family is SOCKIT_IPV4, SOCKIT_IPV6, or
+/// SOCKIT_ANY for a socket that can send to both (an IPv6 dual-stack socket where the system
+/// has one).
+///
+/// The socket is bound now, not at its first send as a plain socket() is, so that threads
+/// may share it from the start: on Linux, two threads making the first sends of an unbound
+/// socket at once can send a datagram from port 0, which no reply can reach. Being bound, it
+/// cannot be bound again: for a fixed port or address, use sockit_udp_bind(). To talk to one
+/// server only, sockit_connect() it (see there).
 ///
 /// On success writes the socket to *out (close it with sockit_close()) and returns SOCKIT_OK.
 /// Fails with SOCKIT_EAFNOSUPPORT (the family is not available), SOCKIT_EMFILE, or
@@ -87,7 +94,8 @@ pub unsafe extern "C" fn sockit_udp_bind_addr(
 /// Returns the number of bytes sent (all of them), or fails with SOCKIT_EMSGSIZE (too large
 /// for one datagram: at most 65,507 bytes over IPv4), SOCKIT_EAGAIN (non-blocking and the
 /// send buffer is full), SOCKIT_EAFNOSUPPORT (an IPv6 destination from an IPv4 socket),
-/// SOCKIT_ENETUNREACH, SOCKIT_EINVAL (NULL buf with len > 0, NULL or bad to), SOCKIT_EBADF or
+/// SOCKIT_ENETUNREACH, SOCKIT_EINVAL (NULL buf with len > 0, NULL or bad to, or port 0, to
+/// which nothing can be sent; refused before any system call), SOCKIT_EBADF or
 /// SOCKIT_ENOTSOCK. A datagram sent is not a datagram delivered.
 ///
 /// Blocks only while the send buffer is full (rare for UDP).

@@ -9,4 +9,5 @@ pub mod resolve;
 pub mod socket;
 pub mod tcp;
 pub mod udp;
+pub mod unanswerable;
 pub mod wait;

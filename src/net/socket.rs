@@ -43,6 +43,11 @@ pub(crate) fn new_socket(ipv6: bool, ty: Type) -> Result<Socket> {
     Socket::new(domain, ty, Some(protocol)).map_err(Error::from)
 }
 
+/// Whether `socket` is a stream (TCP) socket; false for any other kind, or a bad handle.
+pub fn is_stream(socket: &Socket) -> bool {
+    socket.r#type().is_ok_and(|ty| ty == Type::STREAM)
+}
+
 /// An unbound socket of type `ty`. `Family::Any` makes an IPv6 socket that also reaches IPv4
 /// addresses (an IPv4 socket where the system has no dual-stack IPv6).
 pub(crate) fn unbound_socket(ty: Type, family: Family) -> Result<Socket> {

@@ -8,17 +8,26 @@ use std::time::Instant;
 use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
+use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped, unspecified};
 use crate::net::io::{as_uninit, retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
 use crate::net::socket::{Bind, bound_socket, unbound_socket};
+use crate::net::unanswerable;
 use crate::net::wait::wait_for;
 use crate::platform;
 
-/// An unbound UDP socket, for clients. `Family::Any` makes an IPv6 socket that also reaches
-/// IPv4 addresses (an IPv4 socket where the system has no dual-stack IPv6).
+/// A UDP socket for clients, bound to its family's any-address with a port the system picks.
+/// `Family::Any` makes an IPv6 socket that also reaches IPv4 addresses (an IPv4 socket where
+/// the system has no dual-stack IPv6).
+///
+/// It is bound now rather than at its first send: when threads share a fresh socket, Linux
+/// publishes the port of the first sender's automatic bind before that datagram carries it,
+/// and another thread's datagram can leave in between with source port 0, which no reply can
+/// reach (see [`crate::net::unanswerable`]).
 pub fn socket(family: Family) -> Result<Socket> {
-    unbound_socket(Type::DGRAM, family)
+    let socket = unbound_socket(Type::DGRAM, family)?;
+    socket.bind(&unspecified(platform::is_ipv6_socket(&socket), 0).into())?;
+    Ok(socket)
 }
 
 /// A UDP socket bound where `bind` says.
@@ -27,8 +36,12 @@ pub fn bind(bind: Bind<'_>) -> Result<Socket> {
 }
 
 /// Sends one datagram to `to`. An IPv4 destination works through an IPv6 dual-stack socket,
-/// and an IPv4-mapped one through an IPv4 socket.
+/// and an IPv4-mapped one through an IPv4 socket. Port 0 is `InvalidArgument`, before any
+/// system call: nothing can be sent there.
 pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
+    if !unanswerable::can_reply_to(to) {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
     platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
     let to = normalize(to);
     let send = |to: SocketAddr| {

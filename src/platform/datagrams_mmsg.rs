@@ -10,6 +10,7 @@ use std::os::raw::c_int;
 use socket2::Socket;
 
 use crate::error::Result;
+use crate::net::unanswerable;
 
 /// Space for any UDP payload, so that no datagram is ever cut.
 const SLOT: usize = 65_536;
@@ -131,8 +132,15 @@ impl DatagramBatch {
             match io::Error::last_os_error().kind() {
                 io::ErrorKind::Interrupted => {}
                 io::ErrorKind::WouldBlock => break,
-                // This datagram's own failure (too big, unreachable): the others go on.
-                _ => next += 1,
+                // This datagram's own failure (too big, unreachable, or from port 0, which
+                // no reply can reach): the others go on.
+                _ => {
+                    let (_, from) = self.get(next);
+                    if let Some(from) = from.filter(|&from| !unanswerable::can_reply_to(from)) {
+                        unanswerable::skip(from);
+                    }
+                    next += 1;
+                }
             }
         }
         sent

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use socket2::Socket;
 
 use crate::error::Result;
-use crate::net::udp;
+use crate::net::{udp, unanswerable};
 
 /// Space for any UDP payload, so that no datagram is ever cut.
 const SLOT: usize = 65_536;
@@ -64,7 +64,13 @@ impl DatagramBatch {
         (0..self.received.len())
             .filter(|&i| {
                 let (data, from) = self.get(i);
-                from.is_some_and(|to| udp::send_to(socket, data, to).is_ok())
+                from.is_some_and(|to| {
+                    if !unanswerable::can_reply_to(to) {
+                        unanswerable::skip(to);
+                        return false;
+                    }
+                    udp::send_to(socket, data, to).is_ok()
+                })
             })
             .count()
     }

@@ -5,8 +5,9 @@
 //! - `RawSocket`, `INVALID_SOCKET`, `borrow_socket`, `own_socket`, `close`: the OS handle that C
 //!   programs hold, and how the core borrows or takes it;
 //! - `error_code`, `os_error_for`, `last_os_error`, `set_last_os_error`, `os_error_text`,
-//!   `describe_current_error`, `failure_marker`, `failure_marker_unchanged`: errno (or
-//!   Winsock's error) and its portable code;
+//!   `describe_current_error`, `failure_marker`, `success_marker`, `failure_marker_unchanged`,
+//!   `SavedErrors`:
+//!   errno (or Winsock's error) and its portable code;
 //! - `SEND_FLAGS`, `RECV_NOW_FLAGS`, `prepare_send`: sending without SIGPIPE, and receiving
 //!   without blocking;
 //! - `would_block_means_timeout`: telling a socket timeout from a would-block;

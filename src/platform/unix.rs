@@ -133,9 +133,31 @@ pub(crate) fn failure_marker(_failure: ErrorCode) -> i32 {
     last_os_error()
 }
 
+/// [`failure_marker`] for a call that succeeded, which leaves errno as it is.
+pub(crate) fn success_marker() -> i32 {
+    last_os_error()
+}
+
 /// Whether nothing failed since [`failure_marker`] gave `marker`.
 pub(crate) fn failure_marker_unchanged(marker: i32) -> bool {
     last_os_error() == marker
+}
+
+/// The calling thread's error state as a C program sees it (errno), to put back after a
+/// call that succeeded: a successful call leaves errno as it found it.
+#[derive(Clone, Copy)]
+pub(crate) struct SavedErrors(i32);
+
+impl SavedErrors {
+    /// The state now.
+    pub(crate) fn save() -> SavedErrors {
+        SavedErrors(last_os_error())
+    }
+
+    /// Puts the state back.
+    pub(crate) fn restore(self) {
+        set_last_os_error(self.0);
+    }
 }
 
 /// Sets the calling thread's errno, so that `perror` describes sockit's last failure.

@@ -205,10 +205,43 @@ pub(crate) fn failure_marker(failure: ErrorCode) -> i32 {
     errno
 }
 
+/// [`failure_marker`] for a call that succeeded, which leaves errno as it is.
+pub(crate) fn success_marker() -> i32 {
+    // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
+    unsafe { *_errno() }
+}
+
 /// Whether nothing failed since [`failure_marker`] gave `marker`.
 pub(crate) fn failure_marker_unchanged(marker: i32) -> bool {
     // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
     unsafe { *_errno() == marker }
+}
+
+/// The calling thread's error state as a C program sees it (the C runtime's errno and the
+/// Winsock error), to put back after a call that succeeded: a successful call leaves both
+/// as it found them.
+#[derive(Clone, Copy)]
+pub(crate) struct SavedErrors {
+    errno: i32,
+    os: i32,
+}
+
+impl SavedErrors {
+    /// The state now.
+    pub(crate) fn save() -> SavedErrors {
+        SavedErrors {
+            // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
+            errno: unsafe { *_errno() },
+            os: last_os_error(),
+        }
+    }
+
+    /// Puts the state back.
+    pub(crate) fn restore(self) {
+        // SAFETY: `_errno` returns a valid pointer to the calling thread's errno.
+        unsafe { *_errno() = self.errno };
+        set_last_os_error(self.os);
+    }
 }
 
 /// Sets the calling thread's Winsock error, so that the caller's own reporting sees it.

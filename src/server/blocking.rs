@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::{tcp, udp};
+use crate::net::{tcp, udp, unanswerable};
 use crate::platform;
 use crate::platform::poller::Events;
 use crate::server::control::Control;
@@ -160,7 +160,8 @@ impl Supervisor<'_> {
                 return Ok(());
             }
             let job = match self.take_one() {
-                Ok(job) => job,
+                Ok(Some(job)) => job,
+                Ok(None) => continue,
                 Err(err) if err.code() == ErrorCode::WouldBlock => return Ok(()),
                 Err(err) => return self.after_failure(err),
             };
@@ -172,23 +173,28 @@ impl Supervisor<'_> {
         Ok(())
     }
 
-    fn take_one(&mut self) -> Result<Job> {
+    /// The next request; `None` for a datagram skipped because no reply can reach it.
+    fn take_one(&mut self) -> Result<Option<Job>> {
         if self.is_udp {
             let datagram = udp::receive_now(self.socket, crate::net::io::as_uninit(&mut self.buf))?;
-            return Ok(Job::Datagram {
+            if !unanswerable::can_reply_to(datagram.from) {
+                unanswerable::skip(datagram.from);
+                return Ok(None);
+            }
+            return Ok(Some(Job::Datagram {
                 data: self.buf[..datagram.len].to_vec(),
                 peer: datagram.from,
-            });
+            }));
         }
         let (socket, peer) = tcp::accept(self.socket)?;
         // Accepted sockets block, whatever the listener's mode (tcp::accept sees to it).
         if self.idle_timeout.is_some() {
             socket.set_read_timeout(self.idle_timeout)?;
         }
-        Ok(Job::Connection {
+        Ok(Some(Job::Connection {
             socket: Arc::new(socket),
             peer,
-        })
+        }))
     }
 
     /// A failed accept, receive or worker start: fatal when the socket is unusable; a pause

@@ -14,6 +14,7 @@ use std::time::Instant;
 use socket2::Socket;
 
 use crate::error::Result;
+use crate::net::unanswerable;
 use crate::platform::datagrams::DatagramBatch;
 use crate::platform::poller::{Events, Poller};
 use crate::server::Settings;
@@ -109,11 +110,15 @@ fn receive_until_stopped(
     }
 }
 
-/// Hands each datagram of the batch to the handler.
+/// Hands each datagram of the batch to the handler, but for those no reply can reach.
 fn deliver(batch: &DatagramBatch, received: usize, socket: &Socket, handle: &DatagramHandler) {
     for i in 0..received {
         let (data, from) = batch.get(i);
         let Some(from) = from else { continue };
+        if !unanswerable::can_reply_to(from) {
+            unanswerable::skip(from);
+            continue;
+        }
         // A panicking handler (Rust; C cannot unwind here) loses its datagram only.
         let _ = catch_unwind(AssertUnwindSafe(|| handle(socket, data, from)));
     }

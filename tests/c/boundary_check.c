@@ -9,6 +9,8 @@
  *     boundary_check die-refused <port>   Die() right after a refused connect
  *     boundary_check die-errno <port>     Die() after a sockit failure and a later libc one
  *     boundary_check die-null             Die(NULL) with errno set by the program
+ *     boundary_check die-eof <port>       errno kept by successful calls, then Die() after
+ *                                         the server closed the connection
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +115,19 @@ static int api(void) {
     SHOW(sockit_shutdown(sock, 7));
     SHOW(sockit_set_read_timeout(sock, 0));
     SHOW(sockit_set_write_timeout(sock, 0));
+    /* Only SOCKIT_FOREVER means no limit: a deadline computed below zero is refused */
+    SHOW(sockit_set_read_timeout(sock, -2));
+    SHOW(sockit_set_write_timeout(sock, -1000));
+    SHOW(sockit_tcp_connect("localhost", 7, -5, &out));
+    SHOW(sockit_poll(NULL, 0, -2));
+    must(sockit_addr_from_ip("127.0.0.1", 9, &addr), "address");
+    SHOW(sockit_echo_udp_exchange(sock, &addr, "x", 1, buf, sizeof buf, -2));
+    /* Nothing can be sent to port 0 */
+    must(sockit_addr_from_ip("127.0.0.1", 0, &addr), "address");
+    SHOW(sockit_sendto(sock, "x", 1, &addr));
+    /* A UDP socket has its port from the start, before any send */
+    must(sockit_local_addr(udp, &addr), "udp address");
+    printf("udp socket bound when created: %s\n", addr.port != 0 ? "yes" : "no");
 
     /* Results that do not fit */
     SHOW(sockit_addr_from_ip("2001:db8::1", 65535, &addr));
@@ -357,13 +372,32 @@ static int sigpipe(void) {
     return 0;
 }
 
+/* Successful calls leave errno as the program set it; Die() after a clean end of stream
+ * says the peer closed. The server at port reads one byte and closes. */
+static void die_eof(int port) {
+    sockit_socket sock;
+    char buf[8];
+    int64_t n;
+
+    errno = EACCES; /* the program's own, from before */
+    must(sockit_tcp_connect("127.0.0.1", port, 5000, &sock), "connect");
+    printf("errno after sockit_tcp_connect: %s\n", errno == EACCES ? "kept" : strerror(errno));
+    errno = 0;
+    must((int)sockit_send_all(sock, "x", 1), "send");
+    must(sockit_set_read_timeout(sock, 5000), "read timeout");
+    printf("errno after sockit_send_all: %s\n", errno == 0 ? "kept" : strerror(errno));
+    n = sockit_recv(sock, buf, sizeof buf);
+    printf("sockit_recv: %lld, errno %s\n", (long long)n, errno == 0 ? "kept" : strerror(errno));
+    Die("Failed to receive bytes from server");
+}
+
 int main(int argc, char *argv[]) {
     sockit_socket sock = SOCKIT_INVALID_SOCKET;
     int port = argc > 2 ? sockit_parse_port(argv[2]) : -1;
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "USAGE: boundary_check api|sigpipe|truncation|die-refused|die-errno|die-null\n");
+        fprintf(stderr, "USAGE: boundary_check api|sigpipe|truncation|die-refused|die-errno|die-null|die-eof\n");
         return 2;
     }
     if (strcmp(argv[1], "api") == 0) {
@@ -384,6 +418,9 @@ int main(int argc, char *argv[]) {
         if (fopen("/nonexistent/sockit/file", "r") == NULL) {
             Die("fopen");
         }
+    }
+    if (strcmp(argv[1], "die-eof") == 0) {
+        die_eof(port);
     }
     if (strcmp(argv[1], "die-null") == 0) {
         sockit_tcp_connect("127.0.0.1", -5, 5000, &sock); /* fails, then... */
