@@ -64,6 +64,12 @@ pub fn config(
          endif()\n"
     )
     .unwrap();
+    // What links the static library also leaves out what it does not use (CMake 3.13 and
+    // later read INTERFACE_LINK_OPTIONS and turn LINKER: into -Wl, or -Xlinker).
+    let dead_code = target
+        .dead_code_link_option()
+        .map(|option| format!("\n    INTERFACE_LINK_OPTIONS \"LINKER:{option}\""))
+        .unwrap_or_default();
     writeln!(
         text,
         "if(NOT TARGET sockit::sockit_static)\n  \
@@ -72,7 +78,7 @@ pub fn config(
          IMPORTED_LOCATION \"{libdir}/{static_lib}\"\n    \
          IMPORTED_LINK_INTERFACE_LANGUAGES \"C\"\n    \
          INTERFACE_INCLUDE_DIRECTORIES \"{includedir}\"\n    \
-         INTERFACE_LINK_LIBRARIES \"{native}\")\n\
+         INTERFACE_LINK_LIBRARIES \"{native}\"{dead_code})\n\
          endif()\n",
         static_lib = target.static_lib(),
         native = link_items(native_libs).join(";"),
@@ -163,6 +169,45 @@ mod tests {
             link_items(&libs),
             ["gcc_s", "ws2_32", "-framework Security"]
         );
+    }
+
+    #[test]
+    fn the_static_target_drops_unused_sections_where_the_linker_can() {
+        let layout = Layout::new(std::path::PathBuf::from("/opt/sockit"));
+        let package = Package {
+            version: "0.1.0".into(),
+            description: "sockets".into(),
+        };
+        let native = ["-lc".to_string()];
+        let static_target = |triple: &str| {
+            let text = config(
+                &layout,
+                &package,
+                &Target::new(Some(triple)).unwrap(),
+                &native,
+            );
+            let start = text.find("add_library(sockit::sockit_static").unwrap();
+            let end = start + text[start..].find("endif()").unwrap();
+            text[start..end].to_string()
+        };
+        assert!(
+            static_target("x86_64-unknown-linux-gnu")
+                .contains("INTERFACE_LINK_OPTIONS \"LINKER:--gc-sections\")")
+        );
+        assert!(
+            static_target("x86_64-apple-darwin")
+                .contains("INTERFACE_LINK_OPTIONS \"LINKER:-dead_strip\")")
+        );
+        assert!(!static_target("x86_64-pc-windows-msvc").contains("INTERFACE_LINK_OPTIONS"));
+        let linux = config(
+            &layout,
+            &package,
+            &Target::new(Some("x86_64-unknown-linux-gnu")).unwrap(),
+            &native,
+        );
+        let shared_start = linux.find("add_library(sockit::sockit_shared").unwrap();
+        let shared_end = shared_start + linux[shared_start..].find("endif()").unwrap();
+        assert!(!linux[shared_start..shared_end].contains("LINK_OPTIONS"));
     }
 
     #[test]

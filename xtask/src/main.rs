@@ -2,8 +2,9 @@
 //!
 //! - `install`: installs sockit the way a C library is installed (headers, static and shared
 //!   libraries with their SONAME or install name, pkg-config files, a CMake package).
-//! - `check-install`: installs into a temporary prefix and builds an out-of-tree C program
-//!   against it with pkg-config and with CMake, statically and dynamically, and runs it.
+//! - `check-install`: runs the README's install and link commands as printed, with a
+//!   temporary prefix, and the programs they build; then builds an out-of-tree C program
+//!   against the same install with pkg-config and with CMake, statically and dynamically.
 //! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
 //! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
@@ -14,12 +15,14 @@ mod args;
 mod bench;
 mod check_install;
 mod cmake_package;
+mod echo_server;
 mod install;
 mod library_build;
 mod link_programs;
 mod package;
 mod pkg_config;
 mod readme;
+mod readme_commands;
 mod reliability;
 mod target;
 
@@ -37,10 +40,14 @@ tasks:
       --libdir, --includedir and --bindir are relative to the prefix (default lib, include,
       bin). --destdir stages the files under DIR while they name the prefix (packaging).
       Options after `--` go to cargo (for example -Zbuild-std for a cross build).
-  check-install
-      Installs into a temporary prefix, then builds tests/consumer/echo_check.c outside the
-      tree with pkg-config (sockit and sockit-static) and with CMake (shared and static),
-      runs each build and checks its echo. Needs pkg-config and cmake.
+  check-install [-- <cargo options>]
+      Runs the README's commands of Using sockit from C as printed, with a temporary
+      folder for <prefix>: the install, then the pkg-config, CMake and plain compiler
+      (Linux) lines, each building c_examples/quickstart.c; runs each program against a
+      loopback echo server and checks that a stripped static one weighs what the README
+      says. Then builds tests/consumer/echo_check.c against the same install with
+      pkg-config (sockit and sockit-static) and with CMake (shared and static) and runs
+      each build. Needs pkg-config, cmake and binutils: installs them if missing.
   link-programs --out-dir DIR
       Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with

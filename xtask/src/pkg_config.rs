@@ -1,6 +1,7 @@
 //! The pkg-config files: `sockit.pc` (link with `-lsockit`, which is the shared library where
 //! both are installed) and `sockit-static.pc` (the static library by path, so a static link
-//! never silently becomes a shared one).
+//! never silently becomes a shared one, plus the linker option that leaves out what the
+//! program does not use).
 
 use crate::install::Layout;
 use crate::package::Package;
@@ -38,11 +39,15 @@ pub fn static_only(
          Description: {description} (static library)\n\
          Version: {version}\n\
          Cflags: -I${{includedir}}\n\
-         Libs: ${{libdir}}/{library} {native}\n",
+         Libs: ${{libdir}}/{library}{dead_code} {native}\n",
         head = variables(layout),
         description = package.description,
         version = package.version,
         library = target.static_lib(),
+        dead_code = target
+            .dead_code_link_option()
+            .map(|option| format!(" -Wl,{option}"))
+            .unwrap_or_default(),
         native = linker_flags(native_libs).join(" "),
     )
 }
@@ -73,6 +78,47 @@ fn linker_flags(native_libs: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    fn package() -> Package {
+        Package {
+            version: "0.1.0".into(),
+            description: "sockets".into(),
+        }
+    }
+
+    fn libs_line(text: &str) -> &str {
+        text.lines()
+            .find_map(|line| line.strip_prefix("Libs: "))
+            .expect("a Libs line")
+    }
+
+    #[test]
+    fn the_static_module_links_the_archive_and_drops_unused_sections() {
+        let layout = Layout::new(PathBuf::from("/opt/sockit"));
+        let native = ["-lgcc_s", "-lc"].map(String::from);
+        let linux = Target::new(Some("x86_64-unknown-linux-gnu")).unwrap();
+        assert_eq!(
+            libs_line(&static_only(&layout, &package(), &linux, &native)),
+            "${libdir}/libsockit.a -Wl,--gc-sections -lgcc_s -lc"
+        );
+        let mac = Target::new(Some("aarch64-apple-darwin")).unwrap();
+        assert_eq!(
+            libs_line(&static_only(&layout, &package(), &mac, &native)),
+            "${libdir}/libsockit.a -Wl,-dead_strip -lgcc_s -lc"
+        );
+        let msvc = Target::new(Some("x86_64-pc-windows-msvc")).unwrap();
+        let native = ["kernel32.lib".to_string()];
+        assert_eq!(
+            libs_line(&static_only(&layout, &package(), &msvc, &native)),
+            "${libdir}/sockit.lib -lkernel32"
+        );
+        // The shared module's link line stays the library alone.
+        assert_eq!(
+            libs_line(&shared(&layout, &package(), &native)),
+            "-L${libdir} -lsockit"
+        );
+    }
 
     #[test]
     fn msvc_library_names_become_l_flags() {

@@ -61,6 +61,21 @@ impl Target {
         }
     }
 
+    /// The linker option that leaves out the sections of a static link nothing refers to,
+    /// as the linker spells it (`-Wl,` or CMake's `LINKER:` goes in front): most of
+    /// sockit's static library (and of the standard library in it) is code a given program
+    /// never calls. GNU ld, gold, lld and mold on ELF and MinGW take `--gc-sections`, Apple's
+    /// ld `-dead_strip`. None for MSVC, whose linker does it by itself in a release link
+    /// (`/OPT:REF`), nor for Solaris and illumos, whose own linker spells it otherwise.
+    pub fn dead_code_link_option(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::Elf if self.triple.contains("solaris") || self.triple.contains("illumos") => None,
+            Kind::Elf | Kind::WindowsGnu => Some("--gc-sections"),
+            Kind::Apple => Some("-dead_strip"),
+            Kind::WindowsMsvc => None,
+        }
+    }
+
     /// The import library that programs link to use the DLL (Windows only).
     pub fn import_lib(&self) -> Option<&'static str> {
         match self.kind {
@@ -141,5 +156,16 @@ mod tests {
         let msvc = Target::new(Some("x86_64-pc-windows-msvc")).unwrap();
         assert_eq!(msvc.static_lib(), "sockit.lib");
         assert!(Target::new(Some("x86_64-unknown-freebsd")).unwrap().kind == Kind::Elf);
+    }
+
+    #[test]
+    fn dead_code_is_left_out_where_the_linker_knows_how() {
+        let option = |triple: &str| Target::new(Some(triple)).unwrap().dead_code_link_option();
+        assert_eq!(option("x86_64-unknown-linux-gnu"), Some("--gc-sections"));
+        assert_eq!(option("x86_64-unknown-freebsd"), Some("--gc-sections"));
+        assert_eq!(option("x86_64-pc-windows-gnu"), Some("--gc-sections"));
+        assert_eq!(option("aarch64-apple-darwin"), Some("-dead_strip"));
+        assert_eq!(option("x86_64-pc-windows-msvc"), None);
+        assert_eq!(option("x86_64-unknown-illumos"), None);
     }
 }
