@@ -37,32 +37,35 @@ mod windows;
 pub(crate) use self::windows::*;
 
 mod errno;
+mod portable;
 
 mod call_start;
 pub(crate) use self::call_start::CallStart;
 
-#[cfg(unix)]
-#[path = "fork_unix.rs"]
-pub(crate) mod fork;
-#[cfg(windows)]
-#[path = "fork_windows.rs"]
-pub(crate) mod fork;
+/// Child processes for the forking server mode (refused on Windows).
+pub(crate) mod fork {
+    #[cfg(unix)]
+    pub(crate) use super::unix::fork::*;
+    #[cfg(windows)]
+    pub(crate) use super::windows::fork::*;
+}
 
-// epoll directly where it exists: the `polling` crate's extra calls per wait cost the event
-// loop a measured 15 % (see poller_epoll.rs).
-#[cfg(any(target_os = "linux", target_os = "android"))]
-#[path = "poller_epoll.rs"]
-pub(crate) mod poller;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-#[path = "poller_portable.rs"]
-pub(crate) mod poller;
+/// The servers' readiness poller: epoll directly where it exists (the `polling` crate's extra
+/// calls per wait cost the event loop a measured 15 %; see unix/epoll.rs), else `polling`.
+pub(crate) mod poller {
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) use super::portable::poller::*;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) use super::unix::epoll::*;
+}
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-#[path = "datagrams_mmsg.rs"]
-pub(crate) mod datagrams;
-#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-#[path = "datagrams_single.rs"]
-pub(crate) mod datagrams;
+/// Many UDP datagrams per system call where the system can (recvmmsg), else one at a time.
+pub(crate) mod datagrams {
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    pub(crate) use super::portable::datagrams::*;
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    pub(crate) use super::unix::mmsg::*;
+}
 
 #[cfg(not(any(unix, windows)))]
 compile_error!("sockit supports Unix-like systems and Windows");

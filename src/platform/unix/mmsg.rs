@@ -1,5 +1,5 @@
 //! Many datagrams per system call, with recvmmsg and sendmmsg (Linux, Android, FreeBSD):
-//! the event loop's UDP path. `datagrams_single.rs` has the same items, one call each.
+//! the event loop's UDP path. `portable/datagrams.rs` has the same items, one call each.
 
 use std::io;
 use std::mem::{self, MaybeUninit};

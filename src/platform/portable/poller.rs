@@ -1,5 +1,5 @@
 //! The servers' readiness poller where there is no epoll: the `polling` crate (kqueue,
-//! event ports, Windows' AFD polling), level-triggered. Same items as `poller_epoll.rs`.
+//! event ports, Windows' AFD polling), level-triggered. Same items as `unix/epoll.rs`.
 
 use std::io;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Where there is no recvmmsg/sendmmsg (macOS, Windows): the same batch as
-//! `datagrams_mmsg.rs`, one system call per datagram.
+//! `unix/mmsg.rs`, one system call per datagram.
 
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;

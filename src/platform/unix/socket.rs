@@ -1,0 +1,49 @@
+//! What Unix systems do differently with sockets: dual-stack sockets, connecting,
+//! accepting, listening again, sharing a port, and ending another thread's blocked call.
+
+use std::io;
+
+use socket2::Socket;
+
+use crate::error::ErrorCode;
+
+/// Ends the blocked receives and sends of other threads on `socket`: shutting both directions
+/// down makes a blocked receive see the end of the stream and a send fail.
+pub(crate) fn interrupt_blocked_calls(socket: &Socket) {
+    let _ = socket.shutdown(std::net::Shutdown::Both);
+}
+
+/// Whether the socket is an IPv6 one (which reaches IPv4 addresses only as IPv4-mapped
+/// ones). Unix names the family of unbound sockets too.
+pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
+    socket.local_addr().is_ok_and(|addr| addr.is_ipv6())
+}
+
+/// A connect on a non-blocking socket starts with `EINPROGRESS`.
+pub(crate) fn connect_started(code: ErrorCode) -> bool {
+    code == ErrorCode::InProgress
+}
+
+/// BSD-derived systems (and macOS) give accepted sockets the listener's `O_NONBLOCK`;
+/// Linux never does.
+pub(crate) const ACCEPT_INHERITS_NONBLOCKING: bool =
+    !cfg!(any(target_os = "linux", target_os = "android"));
+
+/// A restarted server must be able to listen again at once, while connections of its previous
+/// run linger in TIME_WAIT: set `SO_REUSEADDR` on listeners. (It is safe on Unix; see the
+/// Windows module for why it is not set there.)
+pub(crate) const LISTENER_REUSES_ADDRESS: bool = true;
+
+/// Linux spreads the connections and datagrams for a port over the sockets that share it
+/// with `SO_REUSEPORT` (by a hash of the peer's address). The BSDs and macOS accept the option
+/// but give everything to one socket, so sharing a port would not spread any load there.
+pub(crate) const SHARED_PORT_BALANCES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Lets `socket` share its port with other sockets of this user that set it too (before
+/// their bind; `socket` itself may already be bound and listening).
+pub(crate) fn share_port(socket: &Socket) -> io::Result<()> {
+    if !SHARED_PORT_BALANCES {
+        return Err(io::ErrorKind::Unsupported.into());
+    }
+    socket.set_reuse_port(true)
+}
