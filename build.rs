@@ -18,6 +18,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "build/header.rs"]
+mod header_layout;
+
 /// Extra flags for compiling and linking the C programs (not the library's own C parts),
 /// split at spaces: `cargo xtask reliability` builds them with clang's AddressSanitizer and
 /// UndefinedBehaviorSanitizer this way.
@@ -34,7 +37,14 @@ fn program_flags() -> Vec<String> {
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it"));
-    for watched in ["src", "c_examples", "tests/c", "cbindgen.toml", "build.rs"] {
+    for watched in [
+        "src",
+        "c_examples",
+        "tests/c",
+        "cbindgen.toml",
+        "build.rs",
+        "build",
+    ] {
         println!("cargo:rerun-if-changed={watched}");
     }
     println!("cargo:rerun-if-env-changed=SOCKIT_UPDATE_HEADER");
@@ -72,15 +82,23 @@ fn main() {
     fs::write(out_dir.join("c_programs.txt"), manifest).expect("write c_programs.txt");
 }
 
+/// cbindgen's declarations, laid out in sections by `build/header.rs`.
 fn generate_header(manifest_dir: &Path, header: &Path) {
     let config = cbindgen::Config::from_file(manifest_dir.join("cbindgen.toml"))
         .expect("read cbindgen.toml");
+    let mut raw = Vec::new();
     cbindgen::Builder::new()
         .with_crate(manifest_dir)
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate sockit.h")
-        .write_to_file(header);
+        .write(&mut raw);
+    let raw = String::from_utf8(raw).expect("cbindgen writes UTF-8");
+    let laid_out = header_layout::lay_out(&raw, manifest_dir);
+    // Written only when it changed, so that the C programs are not rebuilt for nothing.
+    if fs::read_to_string(header).ok().as_deref() != Some(laid_out.as_str()) {
+        fs::write(header, laid_out).expect("write the header");
+    }
 }
 
 fn target_os() -> String {

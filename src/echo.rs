@@ -45,9 +45,7 @@ pub fn tcp_exchange(
     message: &[u8],
     reply: &mut [MaybeUninit<u8>],
 ) -> Result<usize> {
-    let reply = reply
-        .get_mut(..message.len())
-        .ok_or(ErrorCode::BufferTooSmall)?;
+    let reply = reply.get_mut(..message.len()).ok_or(ErrorCode::ERANGE)?;
     io::send_all(socket, message)?;
     io::recv_exact_uninit(socket, reply)
 }
@@ -65,7 +63,7 @@ pub fn udp_exchange(
     timeout: Option<Duration>,
 ) -> Result<usize> {
     if reply.is_empty() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     // A socket connected to the server sends without an address: the BSDs refuse one on a
@@ -84,22 +82,22 @@ pub fn udp_exchange(
     }
     loop {
         if !wait_readable(socket, deadline)? {
-            return Err(ErrorCode::TimedOut.into());
+            return Err(ErrorCode::ETIMEDOUT.into());
         }
         match udp::receive_now(socket, reply) {
             Ok(datagram) if same_endpoint(datagram.from, server) => {
                 return if datagram.truncated {
-                    Err(ErrorCode::MessageTooLong.into())
+                    Err(ErrorCode::EMSGSIZE.into())
                 } else {
                     Ok(datagram.len)
                 };
             }
             Ok(_) => continue,
             // Another reader took the datagram first.
-            Err(err) if err.code() == ErrorCode::WouldBlock => continue,
+            Err(err) if err.code() == ErrorCode::EAGAIN => continue,
             // Windows reports a datagram that the server's system refused as a reset.
-            Err(err) if err.code() == ErrorCode::ConnectionReset => {
-                return Err(ErrorCode::ConnectionRefused.into());
+            Err(err) if err.code() == ErrorCode::ECONNRESET => {
+                return Err(ErrorCode::ECONNREFUSED.into());
             }
             Err(err) => return Err(err),
         }
@@ -191,7 +189,7 @@ impl StreamHandler for EchoStream {
 fn wait_after_failure(socket: &Socket, err: Error) -> Result<()> {
     match err.code() {
         code if code.makes_socket_unusable() => Err(err),
-        ErrorCode::WouldBlock => wait_readable(socket, None).map(drop),
+        ErrorCode::EAGAIN => wait_readable(socket, None).map(drop),
         code if code.is_exhaustion() => {
             thread::sleep(EXHAUSTION_BACKOFF);
             Ok(())

@@ -14,11 +14,104 @@ use crate::platform;
 /// A `Result` whose error is a sockit [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-macro_rules! error_codes {
-    ($($(#[$doc:meta])* $variant:ident = $value:literal, $name:literal, $message:literal;)*) => {
-        /// A portable error code. The C API returns [`ErrorCode::value`].
+/// The error codes, each written once: its Rust variant, the name of its C constant (the
+/// same name with the `SOCKIT_` prefix, so a code from a bug report is found by grep), its
+/// value, the one-line message `sockit_strerror` gives, and its documentation, which
+/// also becomes the C constant's comment in `include/sockit.h` (build.rs reads this list;
+/// the C API's constants in `ffi::error` are made from it too).
+///
+/// Call it with the name of a macro that takes the list.
+macro_rules! with_error_codes {
+    ($callback:ident) => {
+        $callback! {
+            /// The operation is not permitted (for example by a firewall rule).
+            EPERM / SOCKIT_EPERM = -1, "Operation not permitted";
+            /// The handle is not an open descriptor, or is `SOCKIT_INVALID_SOCKET`.
+            EBADF / SOCKIT_EBADF = -9, "Bad file descriptor";
+            /// A non-blocking socket is not ready: try again once it is.
+            EAGAIN / SOCKIT_EAGAIN = -11, "Resource temporarily unavailable";
+            /// The system ran out of memory.
+            ENOMEM / SOCKIT_ENOMEM = -12, "Cannot allocate memory";
+            /// Permission denied (for example binding a privileged port).
+            EACCES / SOCKIT_EACCES = -13, "Permission denied";
+            /// An argument is invalid: a NULL pointer, a bad length, port, family or host name.
+            EINVAL / SOCKIT_EINVAL = -22, "Invalid argument";
+            /// The system-wide limit on open files is reached.
+            ENFILE / SOCKIT_ENFILE = -23, "Too many open files in system";
+            /// The process limit on open descriptors is reached.
+            EMFILE / SOCKIT_EMFILE = -24, "Too many open files";
+            /// The peer closed the connection; sending on it is no longer possible.
+            EPIPE / SOCKIT_EPIPE = -32, "Broken pipe";
+            /// The result does not fit in the buffer the caller gave.
+            ERANGE / SOCKIT_ERANGE = -34, "Result too large for the buffer given";
+            /// The handle is open but is not a socket.
+            ENOTSOCK / SOCKIT_ENOTSOCK = -88, "Socket operation on non-socket";
+            /// A datagram socket with no destination was used to send.
+            EDESTADDRREQ / SOCKIT_EDESTADDRREQ = -89, "Destination address required";
+            /// A datagram was larger than the buffer, or too large to send.
+            EMSGSIZE / SOCKIT_EMSGSIZE = -90, "Message too long";
+            /// The operation does not apply to this kind of socket.
+            EOPNOTSUPP / SOCKIT_EOPNOTSUPP = -95, "Operation not supported";
+            /// The address family (IPv4 or IPv6) is not available here or does not fit the socket.
+            EAFNOSUPPORT / SOCKIT_EAFNOSUPPORT = -97, "Address family not supported by protocol";
+            /// Another socket is bound to the address already.
+            EADDRINUSE / SOCKIT_EADDRINUSE = -98, "Address already in use";
+            /// The address is not one of this machine's.
+            EADDRNOTAVAIL / SOCKIT_EADDRNOTAVAIL = -99, "Cannot assign requested address";
+            /// The network is down.
+            ENETDOWN / SOCKIT_ENETDOWN = -100, "Network is down";
+            /// No route to the network.
+            ENETUNREACH / SOCKIT_ENETUNREACH = -101, "Network is unreachable";
+            /// The connection was aborted on this side.
+            ECONNABORTED / SOCKIT_ECONNABORTED = -103, "Software caused connection abort";
+            /// The peer reset the connection.
+            ECONNRESET / SOCKIT_ECONNRESET = -104, "Connection reset by peer";
+            /// The system ran out of socket buffers.
+            ENOBUFS / SOCKIT_ENOBUFS = -105, "No buffer space available";
+            /// The socket is connected already.
+            EISCONN / SOCKIT_EISCONN = -106, "Transport endpoint is already connected";
+            /// The socket is not connected.
+            ENOTCONN / SOCKIT_ENOTCONN = -107, "Transport endpoint is not connected";
+            /// A timeout expired: the caller's, or the socket's read or write timeout.
+            ETIMEDOUT / SOCKIT_ETIMEDOUT = -110, "Operation timed out";
+            /// Nothing listens at the address.
+            ECONNREFUSED / SOCKIT_ECONNREFUSED = -111, "Connection refused";
+            /// No route to the host.
+            EHOSTUNREACH / SOCKIT_EHOSTUNREACH = -113, "No route to host";
+            /// An operation is already in progress on this socket.
+            EALREADY / SOCKIT_EALREADY = -114, "Operation already in progress";
+            /// A connection on a non-blocking socket is in progress.
+            EINPROGRESS / SOCKIT_EINPROGRESS = -115, "Operation now in progress";
+            /// The operation was cancelled before it could happen (a timer whose server stopped).
+            ECANCELED / SOCKIT_ECANCELED = -125, "Operation canceled";
+            /// The name server did not answer in time; trying again later may work.
+            EAI_AGAIN / SOCKIT_EAI_AGAIN = -3001, "Temporary failure in name resolution";
+            /// The name server failed for good.
+            EAI_FAIL / SOCKIT_EAI_FAIL = -3004, "Non-recoverable failure in name resolution";
+            /// The name exists but has no address (of the family asked for).
+            EAI_NODATA / SOCKIT_EAI_NODATA = -3007, "No address associated with hostname";
+            /// The host name is not known.
+            EAI_NONAME / SOCKIT_EAI_NONAME = -3008, "Name or service not known";
+            /// A bug in sockit was caught before it could reach the caller.
+            EINTERNAL / SOCKIT_EINTERNAL = -4093, "Internal error in sockit (please report it)";
+            /// A system error with no portable code; the raw error says which.
+            EUNKNOWN / SOCKIT_EUNKNOWN = -4094, "Unknown system error";
+            /// The stream ended inside a message: its last message arrived cut short.
+            ETRUNCATED / SOCKIT_ETRUNCATED = -4090, "Stream ended inside a message";
+            /// The stream ended: before the expected bytes arrived, or, for a message reader,
+            /// cleanly between two messages.
+            EOF / SOCKIT_EOF = -4095, "End of stream";
+        }
+    };
+}
+
+macro_rules! define_error_code {
+    ($($(#[$doc:meta])* $variant:ident / $c_name:ident = $value:literal, $message:literal;)*) => {
+        /// A portable error code. The C API returns [`ErrorCode::value`]; each variant is
+        /// the C constant's name without its `SOCKIT_` prefix.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(i32)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         pub enum ErrorCode {
             $($(#[$doc])* $variant = $value,)*
         }
@@ -30,7 +123,12 @@ macro_rules! error_codes {
             /// The name of the C constant, such as `SOCKIT_EINVAL`.
             pub const fn name(self) -> &'static CStr {
                 match self {
-                    $(ErrorCode::$variant => $name,)*
+                    $(ErrorCode::$variant => match CStr::from_bytes_with_nul(
+                        concat!("SOCKIT_", stringify!($variant), "\0").as_bytes(),
+                    ) {
+                        Ok(name) => name,
+                        Err(_) => panic!("a name has no NUL inside"),
+                    },)*
                 }
             }
 
@@ -38,93 +136,20 @@ macro_rules! error_codes {
             /// error is a system error.
             pub const fn message(self) -> &'static CStr {
                 match self {
-                    $(ErrorCode::$variant => $message,)*
+                    $(ErrorCode::$variant => match CStr::from_bytes_with_nul(
+                        concat!($message, "\0").as_bytes(),
+                    ) {
+                        Ok(message) => message,
+                        Err(_) => panic!("a message has no NUL inside"),
+                    },)*
                 }
             }
         }
     };
 }
 
-error_codes! {
-    /// The operation is not permitted (for example by a firewall rule).
-    NotPermitted = -1, c"SOCKIT_EPERM", c"Operation not permitted";
-    /// The handle is not an open descriptor, or is `SOCKIT_INVALID_SOCKET`.
-    BadHandle = -9, c"SOCKIT_EBADF", c"Bad file descriptor";
-    /// A non-blocking socket is not ready: try again once it is.
-    WouldBlock = -11, c"SOCKIT_EAGAIN", c"Resource temporarily unavailable";
-    /// The system ran out of memory.
-    OutOfMemory = -12, c"SOCKIT_ENOMEM", c"Cannot allocate memory";
-    /// Permission denied (for example binding a privileged port).
-    AccessDenied = -13, c"SOCKIT_EACCES", c"Permission denied";
-    /// An argument is invalid: a NULL pointer, a bad length, port, family or host name.
-    InvalidArgument = -22, c"SOCKIT_EINVAL", c"Invalid argument";
-    /// The system-wide limit on open files is reached.
-    TooManyFilesInSystem = -23, c"SOCKIT_ENFILE", c"Too many open files in system";
-    /// The process limit on open descriptors is reached.
-    TooManyFiles = -24, c"SOCKIT_EMFILE", c"Too many open files";
-    /// The peer closed the connection; sending on it is no longer possible.
-    BrokenPipe = -32, c"SOCKIT_EPIPE", c"Broken pipe";
-    /// The result does not fit in the buffer the caller gave.
-    BufferTooSmall = -34, c"SOCKIT_ERANGE", c"Result too large for the buffer given";
-    /// The handle is open but is not a socket.
-    NotASocket = -88, c"SOCKIT_ENOTSOCK", c"Socket operation on non-socket";
-    /// A datagram socket with no destination was used to send.
-    DestinationRequired = -89, c"SOCKIT_EDESTADDRREQ", c"Destination address required";
-    /// A datagram was larger than the buffer, or too large to send.
-    MessageTooLong = -90, c"SOCKIT_EMSGSIZE", c"Message too long";
-    /// The operation does not apply to this kind of socket.
-    NotSupported = -95, c"SOCKIT_EOPNOTSUPP", c"Operation not supported";
-    /// The address family (IPv4 or IPv6) is not available here or does not fit the socket.
-    AddressFamilyNotSupported = -97, c"SOCKIT_EAFNOSUPPORT",
-        c"Address family not supported by protocol";
-    /// Another socket is bound to the address already.
-    AddressInUse = -98, c"SOCKIT_EADDRINUSE", c"Address already in use";
-    /// The address is not one of this machine's.
-    AddressNotAvailable = -99, c"SOCKIT_EADDRNOTAVAIL", c"Cannot assign requested address";
-    /// The network is down.
-    NetworkDown = -100, c"SOCKIT_ENETDOWN", c"Network is down";
-    /// No route to the network.
-    NetworkUnreachable = -101, c"SOCKIT_ENETUNREACH", c"Network is unreachable";
-    /// The connection was aborted on this side.
-    ConnectionAborted = -103, c"SOCKIT_ECONNABORTED", c"Software caused connection abort";
-    /// The peer reset the connection.
-    ConnectionReset = -104, c"SOCKIT_ECONNRESET", c"Connection reset by peer";
-    /// The system ran out of socket buffers.
-    NoBufferSpace = -105, c"SOCKIT_ENOBUFS", c"No buffer space available";
-    /// The socket is connected already.
-    AlreadyConnected = -106, c"SOCKIT_EISCONN", c"Transport endpoint is already connected";
-    /// The socket is not connected.
-    NotConnected = -107, c"SOCKIT_ENOTCONN", c"Transport endpoint is not connected";
-    /// A timeout expired: the caller's, or the socket's read or write timeout.
-    TimedOut = -110, c"SOCKIT_ETIMEDOUT", c"Operation timed out";
-    /// Nothing listens at the address.
-    ConnectionRefused = -111, c"SOCKIT_ECONNREFUSED", c"Connection refused";
-    /// No route to the host.
-    HostUnreachable = -113, c"SOCKIT_EHOSTUNREACH", c"No route to host";
-    /// An operation is already in progress on this socket.
-    Already = -114, c"SOCKIT_EALREADY", c"Operation already in progress";
-    /// A connection on a non-blocking socket is in progress.
-    InProgress = -115, c"SOCKIT_EINPROGRESS", c"Operation now in progress";
-    /// The operation was cancelled before it could happen (a timer whose server stopped).
-    Cancelled = -125, c"SOCKIT_ECANCELED", c"Operation canceled";
-    /// The name server did not answer in time; trying again later may work.
-    NameTryAgain = -3001, c"SOCKIT_EAI_AGAIN", c"Temporary failure in name resolution";
-    /// The name server failed for good.
-    NameFailure = -3004, c"SOCKIT_EAI_FAIL", c"Non-recoverable failure in name resolution";
-    /// The name exists but has no address (of the family asked for).
-    NameNoData = -3007, c"SOCKIT_EAI_NODATA", c"No address associated with hostname";
-    /// The host name is not known.
-    NameNotFound = -3008, c"SOCKIT_EAI_NONAME", c"Name or service not known";
-    /// A bug in sockit was caught before it could reach the caller.
-    Internal = -4093, c"SOCKIT_EINTERNAL", c"Internal error in sockit (please report it)";
-    /// A system error with no portable code; the raw error says which.
-    Unknown = -4094, c"SOCKIT_EUNKNOWN", c"Unknown system error";
-    /// The stream ended inside a message: its last message arrived cut short.
-    Truncated = -4090, c"SOCKIT_ETRUNCATED", c"Stream ended inside a message";
-    /// The stream ended: before the expected bytes arrived, or, for a message reader,
-    /// cleanly between two messages.
-    Eof = -4095, c"SOCKIT_EOF", c"End of stream";
-}
+with_error_codes!(define_error_code);
+pub(crate) use with_error_codes;
 
 impl ErrorCode {
     /// Out of descriptors, memory or socket buffers: a server pauses and tries again rather
@@ -132,10 +157,7 @@ impl ErrorCode {
     pub fn is_exhaustion(self) -> bool {
         matches!(
             self,
-            ErrorCode::TooManyFiles
-                | ErrorCode::TooManyFilesInSystem
-                | ErrorCode::OutOfMemory
-                | ErrorCode::NoBufferSpace
+            ErrorCode::EMFILE | ErrorCode::ENFILE | ErrorCode::ENOMEM | ErrorCode::ENOBUFS
         )
     }
 
@@ -144,11 +166,11 @@ impl ErrorCode {
     pub fn makes_socket_unusable(self) -> bool {
         matches!(
             self,
-            ErrorCode::BadHandle
-                | ErrorCode::NotASocket
-                | ErrorCode::InvalidArgument
-                | ErrorCode::NotSupported
-                | ErrorCode::Internal
+            ErrorCode::EBADF
+                | ErrorCode::ENOTSOCK
+                | ErrorCode::EINVAL
+                | ErrorCode::EOPNOTSUPP
+                | ErrorCode::EINTERNAL
         )
     }
 
@@ -215,16 +237,16 @@ impl From<io::Error> for Error {
             return Error::from_os(os);
         }
         let code = match err.kind() {
-            io::ErrorKind::TimedOut => ErrorCode::TimedOut,
-            io::ErrorKind::WouldBlock => ErrorCode::WouldBlock,
-            io::ErrorKind::InvalidInput => ErrorCode::InvalidArgument,
-            io::ErrorKind::UnexpectedEof => ErrorCode::Eof,
-            io::ErrorKind::OutOfMemory => ErrorCode::OutOfMemory,
-            io::ErrorKind::ConnectionRefused => ErrorCode::ConnectionRefused,
-            io::ErrorKind::ConnectionReset => ErrorCode::ConnectionReset,
-            io::ErrorKind::BrokenPipe => ErrorCode::BrokenPipe,
-            io::ErrorKind::Unsupported => ErrorCode::NotSupported,
-            _ => ErrorCode::Unknown,
+            io::ErrorKind::TimedOut => ErrorCode::ETIMEDOUT,
+            io::ErrorKind::WouldBlock => ErrorCode::EAGAIN,
+            io::ErrorKind::InvalidInput => ErrorCode::EINVAL,
+            io::ErrorKind::UnexpectedEof => ErrorCode::EOF,
+            io::ErrorKind::OutOfMemory => ErrorCode::ENOMEM,
+            io::ErrorKind::ConnectionRefused => ErrorCode::ECONNREFUSED,
+            io::ErrorKind::ConnectionReset => ErrorCode::ECONNRESET,
+            io::ErrorKind::BrokenPipe => ErrorCode::EPIPE,
+            io::ErrorKind::Unsupported => ErrorCode::EOPNOTSUPP,
+            _ => ErrorCode::EUNKNOWN,
         };
         Error::new(code)
     }
@@ -233,7 +255,7 @@ impl From<io::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.code, self.os) {
-            (ErrorCode::Unknown, Some(os)) => f.write_str(&platform::os_error_text(os)),
+            (ErrorCode::EUNKNOWN, Some(os)) => f.write_str(&platform::os_error_text(os)),
             (code, _) => f.write_str(code.message_str()),
         }
     }
@@ -263,17 +285,17 @@ mod tests {
     #[test]
     fn io_errors_keep_their_os_code() {
         let refused = Error::from(io::Error::from_raw_os_error(platform::test_errno::REFUSED));
-        assert_eq!(refused.code(), ErrorCode::ConnectionRefused);
+        assert_eq!(refused.code(), ErrorCode::ECONNREFUSED);
         assert_eq!(refused.os_error(), Some(platform::test_errno::REFUSED));
         let timed_out = Error::from(io::Error::from(io::ErrorKind::TimedOut));
-        assert_eq!(timed_out.code(), ErrorCode::TimedOut);
+        assert_eq!(timed_out.code(), ErrorCode::ETIMEDOUT);
         assert_eq!(timed_out.os_error(), None);
     }
 
     #[test]
     fn unknown_os_errors_describe_the_os_error() {
-        let err = Error::with_os(ErrorCode::Unknown, platform::test_errno::UNMAPPED);
+        let err = Error::with_os(ErrorCode::EUNKNOWN, platform::test_errno::UNMAPPED);
         assert!(!err.to_string().is_empty());
-        assert_ne!(err.to_string(), ErrorCode::Unknown.message_str());
+        assert_ne!(err.to_string(), ErrorCode::EUNKNOWN.message_str());
     }
 }

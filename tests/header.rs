@@ -248,3 +248,110 @@ fn header_compiles_alone_as_pedantic_cxx11() {
         compile_header_alone(&cxx, "cpp", &[standard]).unwrap();
     }
 }
+
+/// The header's sections: title line and the text up to the next section.
+fn sections(header: &str) -> Vec<(String, String)> {
+    let rule = format!("/* {}\n * ", "=".repeat(88));
+    header
+        .split(&rule)
+        .skip(1)
+        .map(|part| {
+            let (title, body) = part.split_once('\n').unwrap_or((part, ""));
+            (title.to_string(), body.to_string())
+        })
+        .collect()
+}
+
+/// A `src/ffi/` file's `//!` prose, one line of text each, without Markdown.
+fn module_prose(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .map_while(|l| l.strip_prefix("//!"))
+        .map(|l| l.trim().replace('`', ""))
+        .filter(|l| !l.is_empty() && !l.starts_with("```"))
+        .collect()
+}
+
+#[test]
+fn every_header_section_opens_with_its_files_prose_and_examples() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    let ffi = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
+    let sections = sections(&header);
+    let mut titled = 0;
+    for entry in fs::read_dir(&ffi).unwrap() {
+        let path = entry.unwrap().path();
+        let source = fs::read_to_string(&path).unwrap_or_default();
+        if !source.starts_with("//! Header section: ") {
+            continue;
+        }
+        titled += 1;
+        let prose = module_prose(&source);
+        let title_line = prose[0]
+            .trim_start_matches("Header section: ")
+            .to_lowercase();
+        let (_, body) = sections
+            .iter()
+            .find(|(title, _)| title_line.starts_with(&title.to_lowercase()))
+            .unwrap_or_else(|| panic!("{}: no section in the header", path.display()));
+        // Every line of the prose, and of its examples, is in the section's opening comment.
+        let opening = &body[..body.find("*/").unwrap()];
+        let opening_text: String = opening
+            .lines()
+            .map(|l| l.trim_start_matches(" *").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for line in &prose[1..] {
+            let words = line.replace("/*", "//").replace(" */", "");
+            assert!(
+                opening_text.contains(words.trim()),
+                "{}: {line:?} is not in the header's section",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(titled, sections.len(), "a section per titled src/ffi file");
+}
+
+#[test]
+fn constants_stand_in_the_section_of_their_functions() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    let section_of = |name: &str| {
+        sections(&header)
+            .into_iter()
+            .find(|(_, body)| {
+                body.lines().any(|line| {
+                    !line.starts_with(" *")
+                        && (line.starts_with(&format!("#define {name} "))
+                            || line.contains(&format!(" {name}("))
+                            || line.contains(&format!("*{name}(")))
+                })
+            })
+            .map(|(title, _)| title)
+            .unwrap_or_else(|| panic!("{name} is in no section"))
+    };
+    for (constant, function) in [
+        ("SOCKIT_SHUT_RD", "sockit_shutdown"),
+        ("SOCKIT_POLL_READ", "sockit_poll"),
+        ("SOCKIT_ECONNREFUSED", "sockit_strerror"),
+        ("SOCKIT_EVENT_LOOP", "sockit_server_new"),
+        ("SOCKIT_IPV6", "sockit_addr_from_ip"),
+    ] {
+        assert_eq!(section_of(constant), section_of(function), "{constant}");
+    }
+}
+
+#[test]
+fn the_header_comments_speak_c_not_rust() {
+    let header = fs::read_to_string(checked_in_header()).unwrap();
+    for (number, line) in header.lines().enumerate() {
+        for rust in [
+            "`", "# Safety", "&mut", "Option<", "Result<", "Some(", "crate::",
+        ] {
+            assert!(
+                !line.contains(rust),
+                "include/sockit.h line {}: {rust:?} in {line:?}",
+                number + 1
+            );
+        }
+    }
+}

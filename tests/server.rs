@@ -79,7 +79,7 @@ fn a_stop_while_busy_gives_clients_the_grace_period_then_cuts_them_off() {
         );
         assert_eq!(
             server.run().unwrap_err().code(),
-            ErrorCode::Already,
+            ErrorCode::EALREADY,
             "{mode:?}: a server runs once"
         );
     }
@@ -219,7 +219,7 @@ fn timers_fire_in_order_on_the_run_thread_and_are_cancelled_when_it_ends() {
     );
     assert!(log.iter().all(|(_, _, thread)| *thread == run_thread));
     let late = server.add_timer(Duration::ZERO, Box::new(|_| panic!("never called")));
-    assert_eq!(late.unwrap_err().code(), ErrorCode::Cancelled);
+    assert_eq!(late.unwrap_err().code(), ErrorCode::ECANCELED);
 }
 
 #[test]

@@ -75,9 +75,9 @@ fn reference(framing: &Framing, stream: &[u8]) -> (Vec<Item>, ErrorCode) {
         }
     };
     let end = if ended_inside {
-        ErrorCode::Truncated
+        ErrorCode::ETRUNCATED
     } else {
-        ErrorCode::Eof
+        ErrorCode::EOF
     };
     (items, end)
 }
@@ -133,7 +133,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Ok(Decoded::NeedMore) => break,
                 Err(err) => {
-                    assert_eq!(err.code(), ErrorCode::MessageTooLong);
+                    assert_eq!(err.code(), ErrorCode::EMSGSIZE);
                     items.push(Item::Oversize);
                 }
             }

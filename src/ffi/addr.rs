@@ -76,7 +76,7 @@ impl sockit_addr {
                 self.flowinfo,
                 self.scope_id,
             ))),
-            _ => Err(ErrorCode::InvalidArgument.into()),
+            _ => Err(ErrorCode::EINVAL.into()),
         }
     }
 
@@ -92,7 +92,7 @@ pub(crate) fn family(family: c_int) -> Result<Family> {
         SOCKIT_ANY => Ok(Family::Any),
         SOCKIT_IPV4 => Ok(Family::V4),
         SOCKIT_IPV6 => Ok(Family::V6),
-        _ => Err(ErrorCode::InvalidArgument.into()),
+        _ => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -109,13 +109,11 @@ pub(crate) unsafe fn read_addr(addr: *const sockit_addr) -> Result<SocketAddr> {
 /// Copies `bytes` to the start of the caller's buffer; `SOCKIT_ERANGE` (nothing written) if
 /// they do not fit. Returns how many bytes were written.
 fn write_bytes(buf: &mut [MaybeUninit<u8>], bytes: &[u8]) -> Result<c_int> {
-    let dest = buf
-        .get_mut(..bytes.len())
-        .ok_or(ErrorCode::BufferTooSmall)?;
+    let dest = buf.get_mut(..bytes.len()).ok_or(ErrorCode::ERANGE)?;
     for (slot, &byte) in dest.iter_mut().zip(bytes) {
         slot.write(byte);
     }
-    c_int::try_from(bytes.len()).map_err(|_| ErrorCode::BufferTooSmall.into())
+    c_int::try_from(bytes.len()).map_err(|_| ErrorCode::ERANGE.into())
 }
 
 /// Writes `text` and a NUL into the caller's buffer; `SOCKIT_ERANGE` (nothing written) if it
@@ -157,7 +155,7 @@ pub unsafe extern "C" fn sockit_addr_parse(text: *const c_char, out: *mut sockit
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (text, out) = unsafe { (boundary::text(text)?, Out::new(out)?) };
-        let addr = parse_socket_addr(text).ok_or(ErrorCode::InvalidArgument)?;
+        let addr = parse_socket_addr(text).ok_or(ErrorCode::EINVAL)?;
         out.write(sockit_addr::from_socket_addr(addr));
         Ok(())
     })
@@ -181,7 +179,7 @@ pub unsafe extern "C" fn sockit_addr_from_ip(
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
         let (ip, out) = unsafe { (boundary::text(ip)?, Out::new(out)?) };
-        let addr = parse_ip(ip, boundary::port(port)?).ok_or(ErrorCode::InvalidArgument)?;
+        let addr = parse_ip(ip, boundary::port(port)?).ok_or(ErrorCode::EINVAL)?;
         out.write(sockit_addr::from_socket_addr(addr));
         Ok(())
     })
@@ -321,7 +319,7 @@ pub unsafe extern "C" fn sockit_parse_port(text: *const c_char) -> c_int {
         let text = unsafe { boundary::text(text) }?;
         parse_port(text)
             .map(c_int::from)
-            .ok_or(ErrorCode::InvalidArgument.into())
+            .ok_or(ErrorCode::EINVAL.into())
     })
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn call<T: ReturnValue>(body: impl FnOnce() -> Result<T>) -> T {
             return value;
         }
         Ok(Err(error)) => error,
-        Err(_panic) => ErrorCode::Internal.into(),
+        Err(_panic) => ErrorCode::EINTERNAL.into(),
     };
     last_error::record_failure(error);
     T::failure(error.code())
@@ -96,8 +96,8 @@ pub(crate) fn byte_count(count: usize) -> i64 {
 pub(crate) unsafe fn input_bytes<'a>(ptr: *const c_void, len: usize) -> Result<&'a [u8]> {
     match NonNull::new(ptr.cast_mut().cast::<u8>()) {
         None if len == 0 => Ok(&[]),
-        None => Err(ErrorCode::InvalidArgument.into()),
-        Some(_) if len > isize::MAX as usize => Err(ErrorCode::InvalidArgument.into()),
+        None => Err(ErrorCode::EINVAL.into()),
+        Some(_) if len > isize::MAX as usize => Err(ErrorCode::EINVAL.into()),
         // SAFETY: non-NULL, readable for `len` bytes (the caller's promise), and `len` fits.
         Some(ptr) => Ok(unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) }),
     }
@@ -116,8 +116,8 @@ pub(crate) unsafe fn output_bytes<'a>(
 ) -> Result<&'a mut [MaybeUninit<u8>]> {
     match NonNull::new(ptr.cast::<MaybeUninit<u8>>()) {
         None if len == 0 => Ok(&mut []),
-        None => Err(ErrorCode::InvalidArgument.into()),
-        Some(_) if len > isize::MAX as usize => Err(ErrorCode::InvalidArgument.into()),
+        None => Err(ErrorCode::EINVAL.into()),
+        Some(_) if len > isize::MAX as usize => Err(ErrorCode::EINVAL.into()),
         // SAFETY: non-NULL and exclusively writable for `len` bytes (the caller's promise);
         // `MaybeUninit` makes no claim about the bytes' contents.
         Some(ptr) => Ok(unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), len) }),
@@ -138,7 +138,7 @@ pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char) -> Result<Option<&'a 
     let text = unsafe { CStr::from_ptr(ptr) };
     text.to_str()
         .map(Some)
-        .map_err(|_| ErrorCode::InvalidArgument.into())
+        .map_err(|_| ErrorCode::EINVAL.into())
 }
 
 /// A C string that must be there; see [`optional_text`].
@@ -148,7 +148,7 @@ pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char) -> Result<Option<&'a 
 /// As for [`optional_text`].
 pub(crate) unsafe fn text<'a>(ptr: *const c_char) -> Result<&'a str> {
     // SAFETY: the caller's promise is passed on.
-    unsafe { optional_text(ptr) }?.ok_or(ErrorCode::InvalidArgument.into())
+    unsafe { optional_text(ptr) }?.ok_or(ErrorCode::EINVAL.into())
 }
 
 /// An out-parameter, checked for NULL before any work is done and written only at the end,
@@ -162,9 +162,7 @@ impl<T> Out<T> {
     ///
     /// A non-NULL `ptr` must be writable for one `T` for the rest of the call.
     pub(crate) unsafe fn new(ptr: *mut T) -> Result<Out<T>> {
-        NonNull::new(ptr)
-            .map(Out)
-            .ok_or(ErrorCode::InvalidArgument.into())
+        NonNull::new(ptr).map(Out).ok_or(ErrorCode::EINVAL.into())
     }
 
     /// An out-parameter the caller may leave NULL.
@@ -192,7 +190,7 @@ impl<T> Out<T> {
 /// (plain C data).
 pub(crate) unsafe fn read_in<T: Copy>(ptr: *const T) -> Result<T> {
     if ptr.is_null() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     // SAFETY: non-NULL and readable (the caller's promise); unaligned reads are fine.
     Ok(unsafe { ptr.read_unaligned() })
@@ -200,13 +198,13 @@ pub(crate) unsafe fn read_in<T: Copy>(ptr: *const T) -> Result<T> {
 
 /// A port number from C: 0 to 65535.
 pub(crate) fn port(port: c_int) -> Result<u16> {
-    u16::try_from(port).map_err(|_| ErrorCode::InvalidArgument.into())
+    u16::try_from(port).map_err(|_| ErrorCode::EINVAL.into())
 }
 
 /// A listen backlog from C: 0 for the system's maximum, else at least 1.
 pub(crate) fn backlog(backlog: c_int) -> Result<c_int> {
     if backlog < 0 {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     Ok(backlog)
 }
@@ -216,7 +214,7 @@ pub(crate) fn backlog(backlog: c_int) -> Result<c_int> {
 /// value: a deadline computation gone below zero must not become an endless wait.
 pub(crate) fn timeout(timeout_ms: c_int) -> Result<Option<Duration>> {
     match timeout_ms {
-        0 => Err(ErrorCode::InvalidArgument.into()),
+        0 => Err(ErrorCode::EINVAL.into()),
         ms => timeout_or_now(ms),
     }
 }
@@ -227,7 +225,7 @@ pub(crate) fn timeout_or_now(timeout_ms: c_int) -> Result<Option<Duration>> {
     match u64::try_from(timeout_ms) {
         Ok(ms) => Ok(Some(Duration::from_millis(ms))),
         Err(_) if timeout_ms == SOCKIT_FOREVER => Ok(None),
-        Err(_) => Err(ErrorCode::InvalidArgument.into()),
+        Err(_) => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -239,7 +237,7 @@ pub(crate) fn timeout_or_now(timeout_ms: c_int) -> Result<Option<Duration>> {
 /// handle is fine: the system calls on it fail with `SOCKIT_EBADF` or `SOCKIT_ENOTSOCK`.)
 pub(crate) unsafe fn borrow(sock: sockit_socket) -> Result<ManuallyDrop<Socket>> {
     // SAFETY: the caller's promise is passed on.
-    unsafe { platform::borrow_socket(sock) }.ok_or(ErrorCode::BadHandle.into())
+    unsafe { platform::borrow_socket(sock) }.ok_or(ErrorCode::EBADF.into())
 }
 
 #[cfg(test)]
@@ -249,11 +247,11 @@ mod tests {
     #[test]
     fn a_panic_becomes_sockit_einternal_and_is_recorded() {
         let rc: c_int = call(|| -> Result<c_int> { panic!("a bug in sockit") });
-        assert_eq!(rc, ErrorCode::Internal.value());
+        assert_eq!(rc, ErrorCode::EINTERNAL.value());
         let recorded = last_error::last_failure().map(|e| e.code());
-        assert_eq!(recorded, Some(ErrorCode::Internal));
+        assert_eq!(recorded, Some(ErrorCode::EINTERNAL));
         let count: i64 = call(|| -> Result<i64> { panic!("another") });
-        assert_eq!(count, i64::from(ErrorCode::Internal.value()));
+        assert_eq!(count, i64::from(ErrorCode::EINTERNAL.value()));
     }
 
     #[test]

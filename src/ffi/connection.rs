@@ -25,7 +25,7 @@ where
     // SAFETY: the caller's promise is passed on; the handle lives as long as the callback.
     match unsafe { conn.as_mut() } {
         Some(handle) => Ok(&mut *handle.conn),
-        None => Err(ErrorCode::InvalidArgument.into()),
+        None => Err(ErrorCode::EINVAL.into()),
     }
 }
 

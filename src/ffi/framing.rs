@@ -160,7 +160,7 @@ pub unsafe extern "C" fn sockit_reader_free(reader: *mut sockit_reader) {
 /// `reader` is NULL or a live reader, used by no other thread during the call.
 unsafe fn reader<'a>(reader: *mut sockit_reader) -> Result<&'a mut sockit_reader> {
     // SAFETY: the caller's promise is passed on.
-    unsafe { reader.as_mut() }.ok_or(ErrorCode::InvalidArgument.into())
+    unsafe { reader.as_mut() }.ok_or(ErrorCode::EINVAL.into())
 }
 
 /// Returns the next whole message: from the bytes already received if they hold one, else
@@ -231,7 +231,7 @@ pub unsafe extern "C" fn sockit_reader_push(
         // SAFETY: the C caller's promises, as documented above.
         let (reader, data) = unsafe { (self::reader(reader)?, input_bytes(data, len)?) };
         if reader.sock != SOCKIT_INVALID_SOCKET {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         reader.reader.push(data);
         Ok(())

@@ -199,7 +199,7 @@ pub extern "C" fn sockit_shutdown(sock: sockit_socket, how: c_int) -> c_int {
             SOCKIT_SHUT_RD => Shutdown::Read,
             SOCKIT_SHUT_WR => Shutdown::Write,
             SOCKIT_SHUT_RDWR => Shutdown::Both,
-            _ => return Err(ErrorCode::InvalidArgument.into()),
+            _ => return Err(ErrorCode::EINVAL.into()),
         };
         // SAFETY: the handle is only passed to the shutdown system call.
         let sock = unsafe { borrow(sock) }?;
@@ -220,7 +220,7 @@ pub extern "C" fn sockit_close(sock: sockit_socket) -> c_int {
         // SAFETY: the handle is only asked for its type here.
         unsafe { borrow(sock) }?.r#type()?;
         // SAFETY: the caller gives the handle up by calling close; it is a socket.
-        let socket = unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::BadHandle)?;
+        let socket = unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::EBADF)?;
         io::close(socket)
     })
 }

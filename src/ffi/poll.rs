@@ -85,9 +85,9 @@ pub unsafe extern "C" fn sockit_poll(
         let most = isize::MAX as usize / std::mem::size_of::<sockit_pollfd>();
         let fds: &mut [sockit_pollfd] = match (fds.is_null(), count) {
             (_, 0) => &mut [],
-            (true, _) => return Err(crate::error::ErrorCode::InvalidArgument.into()),
+            (true, _) => return Err(crate::error::ErrorCode::EINVAL.into()),
             (false, count) if count > most => {
-                return Err(crate::error::ErrorCode::InvalidArgument.into());
+                return Err(crate::error::ErrorCode::EINVAL.into());
             }
             // SAFETY: non-NULL and valid for `count` entries (the caller's promise).
             (false, _) => unsafe { std::slice::from_raw_parts_mut(fds, count) },

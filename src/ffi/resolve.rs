@@ -38,7 +38,7 @@ pub unsafe extern "C" fn sockit_resolve(
         let (port, family) = (boundary::port(port)?, addr::family(family)?);
         let too_many = max_addrs > isize::MAX as usize / size_of::<sockit_addr>();
         if (addrs.is_null() && max_addrs > 0) || too_many {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         let found = resolve(host, port, family)?;
         for (index, addr) in found.iter().take(max_addrs).enumerate() {

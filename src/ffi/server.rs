@@ -57,7 +57,7 @@ fn protocol(protocol: c_int) -> Result<Protocol> {
     match protocol {
         SOCKIT_TCP => Ok(Protocol::Tcp),
         SOCKIT_UDP => Ok(Protocol::Udp),
-        _ => Err(ErrorCode::InvalidArgument.into()),
+        _ => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -67,7 +67,7 @@ fn mode(mode: c_int) -> Result<Mode> {
         SOCKIT_THREADED => Ok(Mode::Threaded),
         SOCKIT_FORKING => Ok(Mode::Forking),
         SOCKIT_EVENT_LOOP => Ok(Mode::EventLoop),
-        _ => Err(ErrorCode::InvalidArgument.into()),
+        _ => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn sockit_server_mode(name: *const c_char) -> c_int {
     call(|| {
         // SAFETY: the C caller's promise, as documented above.
         let name = unsafe { boundary::text(name) }?;
-        match Mode::from_name(name).ok_or(ErrorCode::InvalidArgument)? {
+        match Mode::from_name(name).ok_or(ErrorCode::EINVAL)? {
             Mode::Iterative => Ok(SOCKIT_ITERATIVE),
             Mode::Threaded => Ok(SOCKIT_THREADED),
             Mode::Forking => Ok(SOCKIT_FORKING),
@@ -154,7 +154,7 @@ unsafe fn server<'a>(server: *const sockit_server) -> Result<&'a Server> {
     // SAFETY: the caller's promise is passed on.
     unsafe { server.as_ref() }
         .map(|server| &server.server)
-        .ok_or(ErrorCode::InvalidArgument.into())
+        .ok_or(ErrorCode::EINVAL.into())
 }
 
 /// The port the server is bound to (the one the system picked, for port 0): 1 to 65535, or
@@ -215,7 +215,7 @@ pub unsafe extern "C" fn sockit_server_set_tcp_handler(
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
         let handler = server_handlers::connection_handler(handler, UserPointer(user))
-            .ok_or(ErrorCode::InvalidArgument)?;
+            .ok_or(ErrorCode::EINVAL)?;
         server.set_handler(handler)
     })
 }
@@ -245,7 +245,7 @@ pub unsafe extern "C" fn sockit_server_set_stream_handler(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        let on_data = on_data.ok_or(ErrorCode::InvalidArgument)?;
+        let on_data = on_data.ok_or(ErrorCode::EINVAL)?;
         server.set_handler(crate::server::Handler::Stream(std::sync::Arc::new(
             CStream {
                 on_open,
@@ -277,7 +277,7 @@ pub unsafe extern "C" fn sockit_server_set_udp_handler(
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
         let handler = server_handlers::datagram_handler(handler, UserPointer(user))
-            .ok_or(ErrorCode::InvalidArgument)?;
+            .ok_or(ErrorCode::EINVAL)?;
         server.set_handler(handler)
     })
 }
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn sockit_server_set_max_workers(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        let max = usize::try_from(max_workers).map_err(|_| ErrorCode::InvalidArgument)?;
+        let max = usize::try_from(max_workers).map_err(|_| ErrorCode::EINVAL)?;
         server.set_max_workers(max)
     })
 }
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn sockit_server_set_threads(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        let threads = usize::try_from(threads).map_err(|_| ErrorCode::InvalidArgument)?;
+        let threads = usize::try_from(threads).map_err(|_| ErrorCode::EINVAL)?;
         server.set_loops(threads)
     })
 }
@@ -367,7 +367,7 @@ pub unsafe extern "C" fn sockit_server_set_grace(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        let ms = u64::try_from(grace_ms).map_err(|_| ErrorCode::InvalidArgument)?;
+        let ms = u64::try_from(grace_ms).map_err(|_| ErrorCode::EINVAL)?;
         server.set_grace(Duration::from_millis(ms))
     })
 }
@@ -417,8 +417,8 @@ pub unsafe extern "C" fn sockit_server_timer(
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
-        let callback = callback.ok_or(ErrorCode::InvalidArgument)?;
-        let ms = u64::try_from(delay_ms).map_err(|_| ErrorCode::InvalidArgument)?;
+        let callback = callback.ok_or(ErrorCode::EINVAL)?;
+        let ms = u64::try_from(delay_ms).map_err(|_| ErrorCode::EINVAL)?;
         server.add_timer(
             Duration::from_millis(ms),
             server_handlers::timer(callback, UserPointer(arg)),
@@ -466,7 +466,7 @@ pub unsafe extern "C" fn sockit_server_stop(server: *const sockit_server) -> c_i
             server.server.stop();
             0
         }
-        None => ErrorCode::InvalidArgument.value(),
+        None => ErrorCode::EINVAL.value(),
     };
     platform::set_last_os_error(errno);
     rc

@@ -179,7 +179,7 @@ pub(crate) fn timer(
     Box::new(move |outcome| {
         let status = match outcome {
             TimerOutcome::Fired => 0,
-            TimerOutcome::Cancelled => ErrorCode::Cancelled.value(),
+            TimerOutcome::Cancelled => ErrorCode::ECANCELED.value(),
         };
         // SAFETY: the callback's contract is the C program's.
         unsafe { callback(status, arg.get()) }

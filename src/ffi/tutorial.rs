@@ -1,5 +1,10 @@
-//! Header section: the tutorial routines. `Die` and `HandleClient` are defined in C (see
-//! `tutorial_names/`) on top of `sockit_die` and `sockit_handle_client`, and declared here.
+//! Header section: the tutorial routines.
+//!
+//! Die() and HandleClient() keep the tutorials' names, so that a ported program deletes its
+//! own and links the library; sockit_die() and sockit_handle_client() are the same under
+//! sockit's names. Each tutorial name is an object of its own in the static library (defined
+//! in C, in src/ffi/tutorial_names/, on top of the sockit names), so a program that keeps
+//! its own definition while it is being ported still links.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::io::Write;
@@ -101,9 +106,9 @@ pub extern "C" fn sockit_handle_client(sock: sockit_socket) -> c_int {
         // SAFETY: the handle is only asked for its type here.
         let kind = unsafe { borrow(sock) }?.r#type()?;
         // SAFETY: HandleClient owns the socket it is given, as documented above.
-        let socket = unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::BadHandle)?;
+        let socket = unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::EBADF)?;
         if kind != Type::STREAM {
-            return Err(ErrorCode::NotSupported.into());
+            return Err(ErrorCode::EOPNOTSUPP.into());
         }
         echo::handle_client(&socket)
     })

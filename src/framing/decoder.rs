@@ -90,7 +90,7 @@ impl Decoder {
                 };
                 if len > *max_len as u64 {
                     self.skip = Skip::Bytes(LENGTH_PREFIX as u64 + len);
-                    return Err(ErrorCode::MessageTooLong.into());
+                    return Err(ErrorCode::EMSGSIZE.into());
                 }
                 // The length is at most max_len, a usize.
                 let total = LENGTH_PREFIX + len as usize;
@@ -116,7 +116,7 @@ impl Decoder {
                     None if pending.len() >= limit => {
                         self.scanned = 0;
                         self.skip = Skip::ToDelimiter;
-                        return Err(ErrorCode::MessageTooLong.into());
+                        return Err(ErrorCode::EMSGSIZE.into());
                     }
                     None => {
                         // A delimiter may still begin in the last bytes, once more arrive.
@@ -185,9 +185,9 @@ impl Decoder {
     /// Why the stream's end is an error: `Eof` between messages, `Truncated` inside one.
     pub fn end_of_stream(&self) -> ErrorCode {
         if self.buffered() == 0 && self.skip == Skip::Nothing {
-            ErrorCode::Eof
+            ErrorCode::EOF
         } else {
-            ErrorCode::Truncated
+            ErrorCode::ETRUNCATED
         }
     }
 
@@ -296,7 +296,7 @@ mod tests {
                     }
                     Ok(Decoded::NeedMore) => break,
                     Err(err) => {
-                        assert_eq!(err.code(), ErrorCode::MessageTooLong);
+                        assert_eq!(err.code(), ErrorCode::EMSGSIZE);
                         found.push(None);
                     }
                 }
@@ -315,7 +315,7 @@ mod tests {
             let mut decoder = Decoder::new(Framing::fixed(3).unwrap());
             let found = decode_all(&mut decoder, b"abcdefghi", chunk);
             assert_eq!(found, messages(&["abc", "def", "ghi"]), "chunk {chunk}");
-            assert_eq!(decoder.end_of_stream(), ErrorCode::Eof);
+            assert_eq!(decoder.end_of_stream(), ErrorCode::EOF);
         }
     }
 
@@ -390,14 +390,14 @@ mod tests {
         let mut decoder = Decoder::new(Framing::length_prefixed(100));
         decoder.push(&[0, 0]);
         assert_eq!(decoder.decode().unwrap(), Decoded::NeedMore);
-        assert_eq!(decoder.end_of_stream(), ErrorCode::Truncated);
+        assert_eq!(decoder.end_of_stream(), ErrorCode::ETRUNCATED);
 
         let mut decoder = Decoder::new(Framing::delimited(b"\n", 2).unwrap());
         decoder.push(b"long line");
         assert!(decoder.decode().is_err());
         // Skipping the oversize line, which never ended.
         assert_eq!(decoder.decode().unwrap(), Decoded::NeedMore);
-        assert_eq!(decoder.end_of_stream(), ErrorCode::Truncated);
+        assert_eq!(decoder.end_of_stream(), ErrorCode::ETRUNCATED);
     }
 
     #[test]

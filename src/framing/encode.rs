@@ -14,7 +14,7 @@ use crate::net::io;
 fn length_prefix(message: &[u8]) -> Result<[u8; LENGTH_PREFIX]> {
     u32::try_from(message.len())
         .map(u32::to_be_bytes)
-        .map_err(|_| ErrorCode::MessageTooLong.into())
+        .map_err(|_| ErrorCode::EMSGSIZE.into())
 }
 
 /// Refuses a message that a reader would not get back whole: one that holds the delimiter,
@@ -22,12 +22,12 @@ fn length_prefix(message: &[u8]) -> Result<[u8; LENGTH_PREFIX]> {
 /// "xa" with delimiter "aa" would read back as "x").
 fn check_delimited(message: &[u8], delimiter: &[u8]) -> Result<()> {
     if delimiter.is_empty() || memmem::find(message, delimiter).is_some() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     let tail = &message[message.len().saturating_sub(delimiter.len() - 1)..];
     let joined = [tail, delimiter].concat();
     if memmem::find(&joined, delimiter) != Some(tail.len()) {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     Ok(())
 }
@@ -35,7 +35,7 @@ fn check_delimited(message: &[u8], delimiter: &[u8]) -> Result<()> {
 /// Writes `parts` one after the other into `out`; `BufferTooSmall` if they do not fit.
 fn concat_into(parts: &[&[u8]], out: &mut [MaybeUninit<u8>]) -> Result<usize> {
     let total = parts.iter().map(|part| part.len()).sum::<usize>();
-    let out = out.get_mut(..total).ok_or(ErrorCode::BufferTooSmall)?;
+    let out = out.get_mut(..total).ok_or(ErrorCode::ERANGE)?;
     let bytes = parts.iter().flat_map(|part| part.iter());
     for (slot, byte) in out.iter_mut().zip(bytes) {
         slot.write(*byte);

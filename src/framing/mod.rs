@@ -41,7 +41,7 @@ impl Framing {
     /// messages out of nothing).
     pub fn fixed(len: usize) -> Result<Framing> {
         if len == 0 {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         Ok(Framing::Fixed(len))
     }
@@ -49,7 +49,7 @@ impl Framing {
     /// Delimited messages; an empty delimiter is refused.
     pub fn delimited(delimiter: &[u8], max_len: usize) -> Result<Framing> {
         if delimiter.is_empty() {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         Ok(Framing::Delimited {
             delimiter: delimiter.to_vec(),

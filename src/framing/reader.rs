@@ -59,7 +59,7 @@ impl Reader {
             if self.ended {
                 return Err(self.decoder.end_of_stream().into());
             }
-            let socket = socket.ok_or(ErrorCode::WouldBlock)?;
+            let socket = socket.ok_or(ErrorCode::EAGAIN)?;
             match io::recv(socket, self.decoder.spare())? {
                 0 => self.ended = true,
                 count => self.decoder.filled(count),

@@ -139,17 +139,15 @@ pub fn socket_addr_from_bytes(bytes: &[u8]) -> Result<SocketAddr> {
     };
     // Every platform keeps the family within the first two bytes.
     if len < 2 {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     // SAFETY: the storage is fully initialized (zeroed, then partly overwritten) and `len` is
     // within it; `as_socket` reads it according to its family field only.
     let addr = unsafe { SockAddr::new(storage, len as socklen_t) };
-    let parsed = addr
-        .as_socket()
-        .ok_or(ErrorCode::AddressFamilyNotSupported)?;
+    let parsed = addr.as_socket().ok_or(ErrorCode::EAFNOSUPPORT)?;
     // The declared length must cover the whole structure of its family.
     if addr.len() < SockAddr::from(parsed).len() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     Ok(normalize(parsed))
 }
@@ -255,11 +253,11 @@ mod tests {
             };
             assert_eq!(socket_addr_from_bytes(bytes), Ok(addr));
             let short = socket_addr_from_bytes(&bytes[..bytes.len() - 1]).unwrap_err();
-            assert_eq!(short.code(), ErrorCode::InvalidArgument);
+            assert_eq!(short.code(), ErrorCode::EINVAL);
         }
         let empty = socket_addr_from_bytes(&[]).unwrap_err();
-        assert_eq!(empty.code(), ErrorCode::InvalidArgument);
+        assert_eq!(empty.code(), ErrorCode::EINVAL);
         let other_family = socket_addr_from_bytes(&[0xff; 200]).unwrap_err();
-        assert_eq!(other_family.code(), ErrorCode::AddressFamilyNotSupported);
+        assert_eq!(other_family.code(), ErrorCode::EAFNOSUPPORT);
     }
 }

@@ -64,11 +64,11 @@ pub(crate) fn retry_interrupted_within<T>(
                 // socket reported ready whose call still blocks (and is interrupted again)
                 // would otherwise go round this loop for ever.
                 if Instant::now() >= deadline {
-                    return Err(as_io(ErrorCode::TimedOut));
+                    return Err(as_io(ErrorCode::ETIMEDOUT));
                 }
                 match wait_for(socket, interest, Some(deadline)) {
                     Ok(true) => {}
-                    Ok(false) => return Err(as_io(ErrorCode::TimedOut)),
+                    Ok(false) => return Err(as_io(ErrorCode::ETIMEDOUT)),
                     Err(err) => return Err(as_io(err.code())),
                 }
             }
@@ -83,10 +83,9 @@ pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
     let error = Error::from(err);
     match error.os_error() {
         Some(os)
-            if error.code() == ErrorCode::WouldBlock
-                && platform::would_block_means_timeout(socket) =>
+            if error.code() == ErrorCode::EAGAIN && platform::would_block_means_timeout(socket) =>
         {
-            Error::with_os(ErrorCode::TimedOut, os)
+            Error::with_os(ErrorCode::ETIMEDOUT, os)
         }
         _ => error,
     }
@@ -96,11 +95,11 @@ pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
 /// `DestinationRequired` everywhere, though Winsock reports an unbound one as WSAEINVAL.
 fn send_error(socket: &Socket, err: io::Error) -> Error {
     let error = socket_error(socket, err);
-    let no_destination = error.code() == ErrorCode::InvalidArgument
+    let no_destination = error.code() == ErrorCode::EINVAL
         && socket.r#type().is_ok_and(|ty| ty == Type::DGRAM)
         && socket.peer_addr().is_err();
     match error.os_error() {
-        Some(os) if no_destination => Error::with_os(ErrorCode::DestinationRequired, os),
+        Some(os) if no_destination => Error::with_os(ErrorCode::EDESTADDRREQ, os),
         _ => error,
     }
 }
@@ -136,7 +135,7 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
         });
         match sent.map_err(|e| send_error(socket, e)) {
             // A stream that accepts nothing for a non-empty buffer is not going to.
-            Ok(0) => return Err(ErrorCode::BrokenPipe.into()),
+            Ok(0) => return Err(ErrorCode::EPIPE.into()),
             Ok(count) => {
                 started = true;
                 IoSlice::advance_slices(&mut bufs, count);
@@ -152,7 +151,7 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
 /// happened); once some have, the call waits for the socket and goes on, for at most the
 /// socket's own timeout in that direction. Other errors end the call.
 fn continue_after(socket: &Socket, err: Error, started: bool, interest: Interest) -> Result<()> {
-    if err.code() != ErrorCode::WouldBlock || !started {
+    if err.code() != ErrorCode::EAGAIN || !started {
         return Err(err);
     }
     let timeout = if interest.read {
@@ -167,7 +166,7 @@ fn continue_after(socket: &Socket, err: Error, started: bool, interest: Interest
     if wait_for(socket, interest, deadline)? {
         Ok(())
     } else {
-        Err(ErrorCode::TimedOut.into())
+        Err(ErrorCode::ETIMEDOUT.into())
     }
 }
 
@@ -180,7 +179,7 @@ pub fn recv(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
 /// [`recv`] into a buffer that may be uninitialized; the first `n` bytes are afterwards.
 pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
     if buf.is_empty() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     retry_interrupted_within(socket, Interest::READ, || socket.recv(buf))
         .map_err(|e| socket_error(socket, e))
@@ -193,14 +192,14 @@ pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
 /// slower than `recv` on a same-core ping-pong, so the stream-only paths keep `recv`.
 pub fn recv_any_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
     if buf.is_empty() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     let mut slices = [MaybeUninitSlice::new(buf)];
     let (len, flags) =
         retry_interrupted_within(socket, Interest::READ, || socket.recv_vectored(&mut slices))
             .map_err(|e| socket_error(socket, e))?;
     if flags.is_truncated() {
-        return Err(ErrorCode::MessageTooLong.into());
+        return Err(ErrorCode::EMSGSIZE.into());
     }
     Ok(len)
 }
@@ -217,7 +216,7 @@ pub fn recv_exact_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result
     let mut received = 0;
     while received < buf.len() {
         match recv_uninit(socket, &mut buf[received..]) {
-            Ok(0) => return Err(ErrorCode::Eof.into()),
+            Ok(0) => return Err(ErrorCode::EOF.into()),
             Ok(count) => received += count,
             Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
         }
@@ -239,7 +238,7 @@ pub fn recv_to_end(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
         };
         match result {
             Ok(0) => return Ok(received),
-            Ok(_) if received == buf.len() => return Err(ErrorCode::BufferTooSmall.into()),
+            Ok(_) if received == buf.len() => return Err(ErrorCode::ERANGE.into()),
             Ok(count) => received += count,
             Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
         }

@@ -38,10 +38,10 @@ pub fn set_nodelay(socket: &Socket, on: bool) -> Result<()> {
         let error = Error::from(err);
         match error.os_error() {
             Some(os)
-                if error.code() == ErrorCode::InvalidArgument
+                if error.code() == ErrorCode::EINVAL
                     && socket.r#type().is_ok_and(|ty| ty != socket2::Type::STREAM) =>
             {
-                Error::with_os(ErrorCode::NotSupported, os)
+                Error::with_os(ErrorCode::EOPNOTSUPP, os)
             }
             _ => error,
         }
@@ -50,10 +50,10 @@ pub fn set_nodelay(socket: &Socket, on: bool) -> Result<()> {
 
 /// The address the socket is bound to, normalized.
 pub fn local_addr(socket: &Socket) -> Result<SocketAddr> {
-    from_sock_addr(&socket.local_addr()?).ok_or(ErrorCode::AddressFamilyNotSupported.into())
+    from_sock_addr(&socket.local_addr()?).ok_or(ErrorCode::EAFNOSUPPORT.into())
 }
 
 /// The address of the connected peer, normalized.
 pub fn peer_addr(socket: &Socket) -> Result<SocketAddr> {
-    from_sock_addr(&socket.peer_addr()?).ok_or(ErrorCode::AddressFamilyNotSupported.into())
+    from_sock_addr(&socket.peer_addr()?).ok_or(ErrorCode::EAFNOSUPPORT.into())
 }

@@ -77,7 +77,7 @@ impl PollSet {
         let mut entries = Vec::new();
         entries
             .try_reserve_exact(capacity)
-            .map_err(|_| ErrorCode::OutOfMemory)?;
+            .map_err(|_| ErrorCode::ENOMEM)?;
         Ok(PollSet {
             entries,
             sockets: 0,
@@ -102,7 +102,7 @@ impl PollSet {
     pub fn wait_until(&mut self, deadline: Option<Instant>) -> Result<usize> {
         if self.sockets == 0 {
             // Some systems refuse an empty set: sleep instead.
-            let deadline = deadline.ok_or(ErrorCode::InvalidArgument)?;
+            let deadline = deadline.ok_or(ErrorCode::EINVAL)?;
             thread::sleep(deadline.saturating_duration_since(Instant::now()));
             return Ok(0);
         }

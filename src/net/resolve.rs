@@ -18,13 +18,13 @@ pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>>
         return if family.matches(&addr) {
             Ok(vec![addr])
         } else {
-            Err(ErrorCode::AddressFamilyNotSupported.into())
+            Err(ErrorCode::EAFNOSUPPORT.into())
         };
     }
     if !is_host_name(host) {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
-    let name = CString::new(host).map_err(|_| ErrorCode::InvalidArgument)?;
+    let name = CString::new(host).map_err(|_| ErrorCode::EINVAL)?;
     let mut addresses: Vec<SocketAddr> = Vec::new();
     for mut addr in platform::lookup_host(&name, family)? {
         addr.set_port(port);
@@ -33,7 +33,7 @@ pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>>
         }
     }
     if addresses.is_empty() {
-        return Err(ErrorCode::NameNoData.into());
+        return Err(ErrorCode::EAI_NODATA.into());
     }
     Ok(addresses)
 }
@@ -43,7 +43,7 @@ pub(crate) fn first_that_works<T>(
     addresses: Vec<SocketAddr>,
     mut attempt: impl FnMut(SocketAddr) -> Result<T>,
 ) -> Result<T> {
-    let mut last_error = ErrorCode::NameNoData.into();
+    let mut last_error = ErrorCode::EAI_NODATA.into();
     for addr in addresses {
         match attempt(addr) {
             Ok(done) => return Ok(done),
@@ -77,7 +77,7 @@ mod tests {
         let addrs = resolve("2001:db8::7", 80, Family::V6).unwrap();
         assert_eq!(addrs, vec!["[2001:db8::7]:80".parse().unwrap()]);
         let err = resolve("192.0.2.7", 80, Family::V6).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::AddressFamilyNotSupported);
+        assert_eq!(err.code(), ErrorCode::EAFNOSUPPORT);
     }
 
     #[test]
@@ -111,7 +111,7 @@ mod tests {
         ];
         for name in bad {
             let err = resolve(name, 1, Family::Any).unwrap_err();
-            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{name:?}");
+            assert_eq!(err.code(), ErrorCode::EINVAL, "{name:?}");
         }
         assert!(is_host_name("localhost."));
         assert!(is_host_name("_service.example-1.org"));

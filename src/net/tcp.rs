@@ -61,7 +61,7 @@ pub fn connect_socket(socket: &Socket, addr: SocketAddr) -> Result<()> {
         Err(err) => {
             let err = Error::from(err);
             if platform::connect_started(err.code()) {
-                Err(ErrorCode::InProgress.into())
+                Err(ErrorCode::EINPROGRESS.into())
             } else {
                 Err(err)
             }
@@ -81,7 +81,7 @@ pub fn finish_connect(socket: &Socket) -> Result<()> {
         Ok(_) => Ok(()),
         Err(err) => {
             let err = Error::from(err);
-            if err.code() != ErrorCode::NotConnected {
+            if err.code() != ErrorCode::ENOTCONN {
                 return Err(err);
             }
             // Not connected: still trying, unless the socket reports that the attempt ended.
@@ -89,7 +89,7 @@ pub fn finish_connect(socket: &Socket) -> Result<()> {
             if wait_for(socket, Interest::WRITE, now)? {
                 Err(err)
             } else {
-                Err(ErrorCode::InProgress.into())
+                Err(ErrorCode::EINPROGRESS.into())
             }
         }
     }
@@ -132,13 +132,13 @@ pub fn accept(listener: &Socket) -> Result<(Socket, Option<SocketAddr>)> {
 fn is_failed_pending_connection(err: &Error) -> bool {
     matches!(
         err.code(),
-        ErrorCode::ConnectionAborted
-            | ErrorCode::ConnectionReset
+        ErrorCode::ECONNABORTED
+            | ErrorCode::ECONNRESET
             // Wine's accept() reads the new connection's peer address, which fails once the
             // client has reset it; a listener itself never is "not connected".
-            | ErrorCode::NotConnected
-            | ErrorCode::NetworkDown
-            | ErrorCode::NetworkUnreachable
-            | ErrorCode::HostUnreachable
+            | ErrorCode::ENOTCONN
+            | ErrorCode::ENETDOWN
+            | ErrorCode::ENETUNREACH
+            | ErrorCode::EHOSTUNREACH
     )
 }

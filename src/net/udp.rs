@@ -40,7 +40,7 @@ pub fn bind(bind: Bind<'_>) -> Result<Socket> {
 /// system call: nothing can be sent there.
 pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
     if !unanswerable::can_reply_to(to) {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     platform::prepare_send(socket).map_err(|e| socket_error(socket, e))?;
     let to = normalize(to);
@@ -63,10 +63,7 @@ pub fn send_to(socket: &Socket, buf: &[u8], to: SocketAddr) -> Result<usize> {
 }
 
 fn refuses_ipv4_destination(err: &Error) -> bool {
-    matches!(
-        err.code(),
-        ErrorCode::AddressFamilyNotSupported | ErrorCode::InvalidArgument
-    )
+    matches!(err.code(), ErrorCode::EAFNOSUPPORT | ErrorCode::EINVAL)
 }
 
 /// Receives one datagram into `buf`: its length and sender. A datagram longer than `buf`
@@ -82,7 +79,7 @@ pub fn recv_from_uninit(
 ) -> Result<(usize, SocketAddr)> {
     let datagram = receive(socket, buf, 0)?;
     if datagram.truncated {
-        return Err(ErrorCode::MessageTooLong.into());
+        return Err(ErrorCode::EMSGSIZE.into());
     }
     Ok((datagram.len, datagram.from))
 }
@@ -102,7 +99,7 @@ pub(crate) struct Datagram {
 /// is as good as long as no other thread reads it (the callers are its only readers).
 pub(crate) fn receive_now(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<Datagram> {
     if platform::RECV_NOW_FLAGS == 0 && !wait_for(socket, Interest::READ, Some(Instant::now()))? {
-        return Err(ErrorCode::WouldBlock.into());
+        return Err(ErrorCode::EAGAIN.into());
     }
     receive(socket, buf, platform::RECV_NOW_FLAGS)
 }
@@ -114,7 +111,7 @@ pub(crate) fn receive(
     flags: c_int,
 ) -> Result<Datagram> {
     if buf.is_empty() {
-        return Err(ErrorCode::InvalidArgument.into());
+        return Err(ErrorCode::EINVAL.into());
     }
     let mut slices = [MaybeUninitSlice::new(buf)];
     let (len, recv_flags, from) = retry_interrupted_within(socket, Interest::READ, || {
@@ -131,7 +128,7 @@ pub(crate) fn receive(
     // A stream socket has no sender address of its own: its peer sent the bytes.
     let from = from_sock_addr(&from)
         .or_else(|| socket.peer_addr().ok().as_ref().and_then(from_sock_addr))
-        .ok_or(ErrorCode::AddressFamilyNotSupported)?;
+        .ok_or(ErrorCode::EAFNOSUPPORT)?;
     Ok(Datagram {
         len,
         from,

@@ -162,7 +162,7 @@ impl Supervisor<'_> {
             let job = match self.take_one() {
                 Ok(Some(job)) => job,
                 Ok(None) => continue,
-                Err(err) if err.code() == ErrorCode::WouldBlock => return Ok(()),
+                Err(err) if err.code() == ErrorCode::EAGAIN => return Ok(()),
                 Err(err) => return self.after_failure(err),
             };
             if let Err(err) = workers.start(job) {
@@ -203,7 +203,7 @@ impl Supervisor<'_> {
         match err.code() {
             code if code.makes_socket_unusable() => Err(err),
             // WouldBlock here is a thread that could not be started.
-            code if code.is_exhaustion() || code == ErrorCode::WouldBlock => {
+            code if code.is_exhaustion() || code == ErrorCode::EAGAIN => {
                 self.paused_until = Some(Instant::now() + EXHAUSTION_PAUSE);
                 Ok(())
             }

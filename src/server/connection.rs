@@ -87,7 +87,7 @@ impl EventConnection {
         }
         self.queue
             .try_reserve(rest.len())
-            .map_err(|_| Error::from(ErrorCode::OutOfMemory))?;
+            .map_err(|_| Error::from(ErrorCode::ENOMEM))?;
         self.queue.extend_from_slice(rest);
         Ok(())
     }
@@ -115,7 +115,7 @@ impl EventConnection {
 impl Connection for EventConnection {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         if self.broken || self.closing {
-            return Err(ErrorCode::NotConnected.into());
+            return Err(ErrorCode::ENOTCONN.into());
         }
         let mut rest = data;
         if self.queued() == 0 {

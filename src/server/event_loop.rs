@@ -85,7 +85,7 @@ pub(super) fn serve(
         }
         others
             .into_iter()
-            .map(|other| other.join().unwrap_or(Err(ErrorCode::Unknown.into())))
+            .map(|other| other.join().unwrap_or(Err(ErrorCode::EUNKNOWN.into())))
             .fold(first, Result::and)
     })
 }
@@ -125,7 +125,7 @@ fn serve_one(
             datagram_loop::serve(&control, &socket, handle.as_ref(), settings)
         }
         // Server::set_handler refuses connection handlers for the event loop.
-        Handler::Connection(_) => Err(ErrorCode::InvalidArgument.into()),
+        Handler::Connection(_) => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -222,7 +222,7 @@ impl StreamLoop<'_> {
             };
             match tcp::accept(listener) {
                 Ok((socket, peer)) => self.open_connection(socket, peer),
-                Err(err) if err.code() == ErrorCode::WouldBlock => return Ok(()),
+                Err(err) if err.code() == ErrorCode::EAGAIN => return Ok(()),
                 Err(err) => return self.after_accept_failure(err),
             }
         }

@@ -74,7 +74,7 @@ struct BlockingConnection<'a> {
 impl Connection for BlockingConnection<'_> {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         if !self.open {
-            return Err(ErrorCode::NotConnected.into());
+            return Err(ErrorCode::ENOTCONN.into());
         }
         io::send_all(self.socket, data).map(drop).inspect_err(|_| {
             // The peer is gone or stuck past its timeout: stop serving it.

@@ -135,14 +135,14 @@ impl Server {
     /// to be given a handler and run. Forking is `NotSupported` where the system cannot fork.
     pub fn bind(protocol: Protocol, bind: Bind<'_>, mode: Mode) -> Result<Server> {
         if !mode.is_supported() {
-            return Err(ErrorCode::NotSupported.into());
+            return Err(ErrorCode::EOPNOTSUPP.into());
         }
         let socket = match protocol {
             Protocol::Tcp => tcp::listen(bind, 0)?,
             Protocol::Udp => udp::bind(bind)?,
         };
         let local = crate::net::addr::from_sock_addr(&socket.local_addr()?)
-            .ok_or(ErrorCode::AddressFamilyNotSupported)?;
+            .ok_or(ErrorCode::EAFNOSUPPORT)?;
         Ok(Server {
             protocol,
             mode,
@@ -186,7 +186,7 @@ impl Server {
             Handler::Datagram(_) => self.protocol == Protocol::Udp,
         };
         if !fits {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         self.configure(|settings| {
             settings.handler = Some(handler);
@@ -210,7 +210,7 @@ impl Server {
     /// least 1); more wait in the listen queue or the socket's receive buffer.
     pub fn set_max_workers(&self, max_workers: usize) -> Result<()> {
         if max_workers == 0 {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         self.configure(|settings| settings.max_workers = max_workers)
     }
@@ -230,10 +230,10 @@ impl Server {
             n => n,
         };
         if self.mode != Mode::EventLoop || threads > MAX_LOOPS {
-            return Err(ErrorCode::InvalidArgument.into());
+            return Err(ErrorCode::EINVAL.into());
         }
         if threads > 1 && !platform::SHARED_PORT_BALANCES {
-            return Err(ErrorCode::NotSupported.into());
+            return Err(ErrorCode::EOPNOTSUPP.into());
         }
         self.configure(|settings| settings.loops = threads)
     }
@@ -259,9 +259,7 @@ impl Server {
         delay: Duration,
         callback: Box<dyn FnOnce(TimerOutcome) + Send>,
     ) -> Result<()> {
-        let due = Instant::now()
-            .checked_add(delay)
-            .ok_or(ErrorCode::InvalidArgument)?;
+        let due = Instant::now().checked_add(delay).ok_or(ErrorCode::EINVAL)?;
         self.control.timers.add(due, callback)?;
         self.control.wake();
         Ok(())
@@ -275,8 +273,8 @@ impl Server {
             let mut setup = self.lock_setup();
             let handler_set = setup.settings.handler.is_some();
             match &setup.socket {
-                None => return Err(ErrorCode::Already.into()),
-                Some(_) if !handler_set => return Err(ErrorCode::InvalidArgument.into()),
+                None => return Err(ErrorCode::EALREADY.into()),
+                Some(_) if !handler_set => return Err(ErrorCode::EINVAL.into()),
                 Some(_) => {}
             }
             let socket = setup.socket.take().expect("checked above");
@@ -302,7 +300,7 @@ impl Server {
     fn configure(&self, change: impl FnOnce(&mut Settings)) -> Result<()> {
         let mut setup = self.lock_setup();
         if setup.socket.is_none() {
-            return Err(ErrorCode::Already.into());
+            return Err(ErrorCode::EALREADY.into());
         }
         change(&mut setup.settings);
         Ok(())

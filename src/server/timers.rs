@@ -42,7 +42,7 @@ impl Timers {
     pub(super) fn add(&self, due: Instant, callback: Callback) -> Result<()> {
         let mut queue = self.lock();
         if queue.closed {
-            return Err(ErrorCode::Cancelled.into());
+            return Err(ErrorCode::ECANCELED.into());
         }
         let id = queue.next_id;
         queue.next_id += 1;

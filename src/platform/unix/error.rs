@@ -9,42 +9,40 @@ use crate::error::ErrorCode;
 pub(crate) fn error_code(errno: i32) -> ErrorCode {
     use ErrorCode::*;
     match errno {
-        libc::EPERM => NotPermitted,
-        libc::EBADF => BadHandle,
-        e if e == libc::EAGAIN || e == libc::EWOULDBLOCK => WouldBlock,
-        libc::ENOMEM => OutOfMemory,
-        libc::EACCES => AccessDenied,
-        libc::EINVAL | libc::EFAULT => InvalidArgument,
-        libc::ENFILE => TooManyFilesInSystem,
-        libc::EMFILE => TooManyFiles,
-        libc::EPIPE => BrokenPipe,
-        libc::ERANGE => BufferTooSmall,
-        libc::ENOTSOCK => NotASocket,
-        libc::EDESTADDRREQ => DestinationRequired,
-        libc::EMSGSIZE => MessageTooLong,
-        e if e == libc::EOPNOTSUPP || e == libc::ENOTSUP || e == libc::EPROTOTYPE => NotSupported,
+        libc::EPERM => EPERM,
+        libc::EBADF => EBADF,
+        e if e == libc::EAGAIN || e == libc::EWOULDBLOCK => EAGAIN,
+        libc::ENOMEM => ENOMEM,
+        libc::EACCES => EACCES,
+        libc::EINVAL | libc::EFAULT => EINVAL,
+        libc::ENFILE => ENFILE,
+        libc::EMFILE => EMFILE,
+        libc::EPIPE => EPIPE,
+        libc::ERANGE => ERANGE,
+        libc::ENOTSOCK => ENOTSOCK,
+        libc::EDESTADDRREQ => EDESTADDRREQ,
+        libc::EMSGSIZE => EMSGSIZE,
+        e if e == libc::EOPNOTSUPP || e == libc::ENOTSUP || e == libc::EPROTOTYPE => EOPNOTSUPP,
         // An option that does not exist for this kind of socket.
-        libc::ENOPROTOOPT => NotSupported,
-        libc::EAFNOSUPPORT | libc::EPFNOSUPPORT | libc::EPROTONOSUPPORT => {
-            AddressFamilyNotSupported
-        }
-        libc::EADDRINUSE => AddressInUse,
-        libc::EADDRNOTAVAIL => AddressNotAvailable,
-        libc::ENETDOWN => NetworkDown,
-        libc::ENETUNREACH => NetworkUnreachable,
+        libc::ENOPROTOOPT => EOPNOTSUPP,
+        libc::EAFNOSUPPORT | libc::EPFNOSUPPORT | libc::EPROTONOSUPPORT => EAFNOSUPPORT,
+        libc::EADDRINUSE => EADDRINUSE,
+        libc::EADDRNOTAVAIL => EADDRNOTAVAIL,
+        libc::ENETDOWN => ENETDOWN,
+        libc::ENETUNREACH => ENETUNREACH,
         // A pending connection that failed before it was accepted.
-        libc::ECONNABORTED | libc::EPROTO => ConnectionAborted,
-        libc::ECONNRESET => ConnectionReset,
-        libc::ENOBUFS => NoBufferSpace,
-        libc::EISCONN => AlreadyConnected,
-        libc::ENOTCONN => NotConnected,
-        libc::ETIMEDOUT => TimedOut,
-        libc::ECONNREFUSED => ConnectionRefused,
-        libc::EHOSTUNREACH | libc::EHOSTDOWN => HostUnreachable,
-        libc::EALREADY => Already,
-        libc::EINPROGRESS => InProgress,
-        libc::ECANCELED => Cancelled,
-        _ => Unknown,
+        libc::ECONNABORTED | libc::EPROTO => ECONNABORTED,
+        libc::ECONNRESET => ECONNRESET,
+        libc::ENOBUFS => ENOBUFS,
+        libc::EISCONN => EISCONN,
+        libc::ENOTCONN => ENOTCONN,
+        libc::ETIMEDOUT => ETIMEDOUT,
+        libc::ECONNREFUSED => ECONNREFUSED,
+        libc::EHOSTUNREACH | libc::EHOSTDOWN => EHOSTUNREACH,
+        libc::EALREADY => EALREADY,
+        libc::EINPROGRESS => EINPROGRESS,
+        libc::ECANCELED => ECANCELED,
+        _ => EUNKNOWN,
     }
 }
 
@@ -134,7 +132,7 @@ pub(crate) fn os_error_text(errno: i32) -> String {
     // SAFETY: `buf` is writable for its whole length, which is what we pass.
     let rc = unsafe { libc::strerror_r(errno, buf.as_mut_ptr().cast(), buf.len()) };
     if rc != 0 {
-        return format!("Unknown error {errno}");
+        return format!("EUNKNOWN error {errno}");
     }
     let text = CStr::from_bytes_until_nul(&buf).unwrap_or_default();
     text.to_string_lossy().into_owned()

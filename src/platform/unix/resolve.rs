@@ -48,16 +48,14 @@ pub(crate) fn lookup_host(host: &CStr, family: Family) -> Result<Vec<SocketAddr>
 fn gai_error(rc: c_int) -> Error {
     use ErrorCode::*;
     let code = match rc {
-        libc::EAI_AGAIN => NameTryAgain,
-        libc::EAI_FAIL => NameFailure,
-        libc::EAI_NONAME => NameNotFound,
-        libc::EAI_MEMORY => OutOfMemory,
-        libc::EAI_FAMILY | libc::EAI_SERVICE | libc::EAI_SOCKTYPE | libc::EAI_BADFLAGS => {
-            InvalidArgument
-        }
+        libc::EAI_AGAIN => EAI_AGAIN,
+        libc::EAI_FAIL => EAI_FAIL,
+        libc::EAI_NONAME => EAI_NONAME,
+        libc::EAI_MEMORY => ENOMEM,
+        libc::EAI_FAMILY | libc::EAI_SERVICE | libc::EAI_SOCKTYPE | libc::EAI_BADFLAGS => EINVAL,
         libc::EAI_SYSTEM => return Error::from(io::Error::last_os_error()),
-        rc if gai_means_no_data(rc) => NameNoData,
-        _ => Unknown,
+        rc if gai_means_no_data(rc) => EAI_NODATA,
+        _ => EUNKNOWN,
     };
     Error::new(code)
 }

@@ -21,7 +21,7 @@ pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
 
 /// A connect on a non-blocking socket starts with `EINPROGRESS`.
 pub(crate) fn connect_started(code: ErrorCode) -> bool {
-    code == ErrorCode::InProgress
+    code == ErrorCode::EINPROGRESS
 }
 
 /// BSD-derived systems (and macOS) give accepted sockets the listener's `O_NONBLOCK`;

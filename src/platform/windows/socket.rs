@@ -46,7 +46,7 @@ pub(crate) fn interrupt_blocked_calls(socket: &Socket) {
 
 /// A connect on a non-blocking socket starts with `WSAEWOULDBLOCK`.
 pub(crate) fn connect_started(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::WouldBlock | ErrorCode::InProgress)
+    matches!(code, ErrorCode::EAGAIN | ErrorCode::EINPROGRESS)
 }
 
 /// Accepted sockets inherit the listener's non-blocking mode on Windows.
