@@ -4,16 +4,23 @@
 //! reader that resumes after each would-block) or where the system does (a blocking reader).
 
 use std::io::Write;
+use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::thread;
 
 use proptest::prelude::*;
 use socket2::Socket;
 use sockit::framing::{self, Decoded, Decoder, Framing, Reader};
-use sockit::net::io::as_uninit;
 use sockit::net::poll::Interest;
 use sockit::net::wait::wait_for;
 use sockit::{Error, ErrorCode};
+
+/// A byte buffer as the encoders take it (they may write into uninitialized memory).
+fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: MaybeUninit<u8> has u8's layout, and the buffers go only to the encoders, which
+    // write initialized bytes, so they stay initialized.
+    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
 
 /// The three framings the tests use, with a maximum of `max` bytes where there is one.
 fn framings(max: usize) -> Vec<Framing> {

@@ -10,8 +10,8 @@ use crate::error::{ErrorCode, Result};
 use crate::ffi::boundary::{self, Out, call, call_status, input_bytes, output_bytes, read_in};
 use crate::net::addr::{
     Family, ip_text, normalize, parse_ip, parse_port, parse_socket_addr, same_endpoint,
-    socket_addr_from_bytes,
 };
+use crate::platform::socket_addr_from_bytes;
 
 /// For a family argument: IPv4 or IPv6, whichever the name or the system offers.
 pub const SOCKIT_ANY: c_int = 0;

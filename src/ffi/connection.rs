@@ -117,7 +117,10 @@ pub unsafe extern "C" fn sockit_conn_set_context(
 ) -> c_int {
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
-        unsafe { connection(conn) }?.set_context(context);
+        let conn = unsafe { connection(conn) }?;
+        // The core keeps a word; the pointer's provenance is exposed so that
+        // sockit_conn_context() can give the same pointer back.
+        conn.set_user_data(context.expose_provenance());
         Ok(())
     })
 }
@@ -132,7 +135,7 @@ pub unsafe extern "C" fn sockit_conn_set_context(
 pub unsafe extern "C" fn sockit_conn_context(conn: *mut sockit_conn) -> *mut c_void {
     // SAFETY: the C caller's promise, as documented above.
     match unsafe { connection(conn) } {
-        Ok(conn) => conn.context(),
+        Ok(conn) => std::ptr::with_exposed_provenance_mut(conn.user_data()),
         Err(_) => std::ptr::null_mut(),
     }
 }

@@ -44,7 +44,7 @@ fn concat_into(parts: &[&[u8]], out: &mut [MaybeUninit<u8>]) -> Result<usize> {
 }
 
 /// Writes `message` with its length in front into `out`, to send several messages in one
-/// write (`out` may be uninitialized; see `net::io::as_uninit` for a byte slice). Returns
+/// write (`out` may be uninitialized: a C caller's fresh buffer). Returns
 /// the bytes written: the message's length plus 4; `BufferTooSmall` if they do not fit.
 pub fn encode_length_prefixed(message: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<usize> {
     concat_into(&[&length_prefix(message)?, message], out)

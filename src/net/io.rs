@@ -173,7 +173,8 @@ fn continue_after(socket: &Socket, err: Error, started: bool, interest: Interest
 /// One `recv`: the bytes that are there (at least one), or 0 at the end of the stream.
 /// An empty `buf` is refused: its 0 could not be told from the end of the stream.
 pub fn recv(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
-    recv_uninit(socket, as_uninit(buf))
+    // SAFETY: the system call writes only received bytes into the buffer.
+    recv_uninit(socket, unsafe { as_uninit(buf) })
 }
 
 /// [`recv`] into a buffer that may be uninitialized; the first `n` bytes are afterwards.
@@ -207,7 +208,8 @@ pub fn recv_any_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<u
 /// Fills all of `buf`. Fails with `Eof` if the stream ends first (the bytes received so far
 /// are in `buf`).
 pub fn recv_exact(socket: &Socket, buf: &mut [u8]) -> Result<usize> {
-    recv_exact_uninit(socket, as_uninit(buf))
+    // SAFETY: the system calls write only received bytes into the buffer.
+    recv_exact_uninit(socket, unsafe { as_uninit(buf) })
 }
 
 /// [`recv_exact`] into a buffer that may be uninitialized; all of it is on success. On a
@@ -246,11 +248,17 @@ pub fn recv_to_end(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
 }
 
 /// Views initialized bytes as possibly-uninitialized ones, for the system calls that fill
-/// buffers.
-pub fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
-    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`. The calls we pass the buffer to only
-    // ever write initialized bytes into it, so `buf` stays initialized.
-    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+/// buffers. Not public: through the view, safe code could write an uninitialized byte into
+/// `buf`.
+///
+/// # Safety
+///
+/// The view must only reach code that writes initialized bytes into it (a receive, an
+/// encoder), never `MaybeUninit::uninit()`.
+pub(crate) unsafe fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`; the caller promises that only
+    // initialized bytes are written through the view, so `buf` stays initialized.
+    unsafe { std::mem::transmute::<&mut [u8], &mut [MaybeUninit<u8>]>(buf) }
 }
 
 /// Shuts down one or both directions of a connection.

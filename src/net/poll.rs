@@ -20,6 +20,11 @@ pub struct Interest {
 }
 
 impl Interest {
+    /// Nothing: the socket stays registered, unreported.
+    pub const NONE: Interest = Interest {
+        read: false,
+        write: false,
+    };
     /// Waiting to receive.
     pub const READ: Interest = Interest {
         read: true,

@@ -69,7 +69,8 @@ fn refuses_ipv4_destination(err: &Error) -> bool {
 /// Receives one datagram into `buf`: its length and sender. A datagram longer than `buf`
 /// fails with `MessageTooLong` (its first `buf.len()` bytes are in `buf`; the rest is lost).
 pub fn recv_from(socket: &Socket, buf: &mut [u8]) -> Result<(usize, SocketAddr)> {
-    recv_from_uninit(socket, as_uninit(buf))
+    // SAFETY: the system call writes only the received datagram into the buffer.
+    recv_from_uninit(socket, unsafe { as_uninit(buf) })
 }
 
 /// [`recv_from`] into a buffer that may be uninitialized; the first `n` bytes are afterwards.

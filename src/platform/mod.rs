@@ -18,6 +18,7 @@
 //! - `SHARED_PORT_BALANCES`, `share_port`: several sockets on one port, the kernel spreading
 //!   connections and datagrams over them (the event loop on several threads);
 //! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
+//! - `socket_addr_from_bytes`: the system's `struct sockaddr` bytes as an address;
 //! - `raw`: a socket's handle, to hand to C;
 //! - `fork`: child processes for the forking server mode (refused on Windows);
 //! - `poller`: the servers' readiness poller (epoll directly on Linux, else `polling`);
@@ -38,6 +39,8 @@ pub(crate) use self::windows::*;
 
 mod errno;
 mod portable;
+mod sockaddr;
+pub(crate) use self::sockaddr::socket_addr_from_bytes;
 
 mod call_start;
 pub(crate) use self::call_start::CallStart;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::net::poll::Interest;
 use crate::net::{tcp, udp, unanswerable};
 use crate::platform;
 use crate::platform::poller::Events;
@@ -115,7 +116,7 @@ impl Supervisor<'_> {
         unsafe {
             self.control
                 .poller
-                .add(self.socket, SERVER_KEY, false, false)?
+                .add(self.socket, SERVER_KEY, Interest::NONE)?
         };
         let result = self.take_until_stopped(workers);
         let _ = self.control.poller.delete(self.socket);
@@ -176,7 +177,9 @@ impl Supervisor<'_> {
     /// The next request; `None` for a datagram skipped because no reply can reach it.
     fn take_one(&mut self) -> Result<Option<Job>> {
         if self.is_udp {
-            let datagram = udp::receive_now(self.socket, crate::net::io::as_uninit(&mut self.buf))?;
+            // SAFETY: the system call writes only the received datagram into the buffer.
+            let buf = unsafe { crate::net::io::as_uninit(&mut self.buf) };
+            let datagram = udp::receive_now(self.socket, buf)?;
             if !unanswerable::can_reply_to(datagram.from) {
                 unanswerable::skip(datagram.from);
                 return Ok(None);

@@ -1,16 +1,15 @@
 //! A connection of the event loop: a non-blocking socket with a buffer for what the peer has
 //! not taken yet.
 
-use std::ffi::c_void;
 use std::io;
 use std::net::SocketAddr;
-use std::ptr;
 use std::time::Instant;
 
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::io::retry_interrupted;
+use crate::net::poll::Interest;
 use crate::platform;
 use crate::server::handler::Connection;
 
@@ -26,7 +25,7 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 pub(super) struct EventConnection {
     pub(super) socket: Socket,
     peer: Option<SocketAddr>,
-    context: *mut c_void,
+    user_data: usize,
     /// Bytes written but not yet sent, from `sent` on.
     queue: Vec<u8>,
     sent: usize,
@@ -37,8 +36,8 @@ pub(super) struct EventConnection {
     /// Sending or receiving failed: the connection is over.
     pub(super) broken: bool,
     pub(super) last_active: Instant,
-    /// The interest registered with the poller: (read, write).
-    pub(super) registered: (bool, bool),
+    /// The interest registered with the poller.
+    pub(super) registered: Interest,
 }
 
 impl EventConnection {
@@ -46,14 +45,14 @@ impl EventConnection {
         EventConnection {
             socket,
             peer,
-            context: ptr::null_mut(),
+            user_data: 0,
             queue: Vec::new(),
             sent: 0,
             ended: false,
             closing: false,
             broken: false,
             last_active: Instant::now(),
-            registered: (true, false),
+            registered: Interest::READ,
         }
     }
 
@@ -67,10 +66,12 @@ impl EventConnection {
         self.broken || ((self.ended || self.closing) && self.queued() == 0)
     }
 
-    /// The interest it needs now: (read, write).
-    pub(super) fn interest(&self) -> (bool, bool) {
-        let read = !self.ended && !self.closing && self.queued() < PAUSE_READING_AT;
-        (read, self.queued() > 0)
+    /// The interest it needs now.
+    pub(super) fn interest(&self) -> Interest {
+        Interest {
+            read: !self.ended && !self.closing && self.queued() < PAUSE_READING_AT,
+            write: self.queued() > 0,
+        }
     }
 
     /// Keeps what the peer has not taken yet. Out of line: an echo of a message the peer
@@ -144,12 +145,12 @@ impl Connection for EventConnection {
         &self.socket
     }
 
-    fn context(&self) -> *mut c_void {
-        self.context
+    fn user_data(&self) -> usize {
+        self.user_data
     }
 
-    fn set_context(&mut self, context: *mut c_void) {
-        self.context = context;
+    fn set_user_data(&mut self, data: usize) {
+        self.user_data = data;
     }
 }
 
@@ -170,7 +171,9 @@ fn send_now(socket: &Socket, data: &[u8]) -> Result<Option<usize>> {
 /// nothing to read now.
 #[inline]
 pub(super) fn recv_now(socket: &Socket, buf: &mut [u8]) -> Result<Option<usize>> {
-    match retry_interrupted(|| socket.recv(crate::net::io::as_uninit(buf))) {
+    // SAFETY: the system call writes only received bytes into the buffer.
+    let buf = unsafe { crate::net::io::as_uninit(buf) };
+    match retry_interrupted(|| socket.recv(buf)) {
         Ok(n) => Ok(Some(n)),
         Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(None),
         Err(err) => Err(err.into()),

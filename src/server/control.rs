@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use socket2::Socket;
 
 use crate::error::Result;
+use crate::net::poll::Interest;
 use crate::platform::poller::{Events, Poller};
 use crate::server::timers::Timers;
 
@@ -116,7 +117,11 @@ impl<'a> LoopControl<'a> {
 
     /// Turns readability reports for a registered socket on or off (level-triggered).
     pub(super) fn watch_readable(&self, socket: &Socket, key: usize, on: bool) -> Result<()> {
-        self.poller.modify(socket, key, on, false)?;
+        self.poller.modify(
+            socket,
+            key,
+            if on { Interest::READ } else { Interest::NONE },
+        )?;
         Ok(())
     }
 

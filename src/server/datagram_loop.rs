@@ -14,6 +14,7 @@ use std::time::Instant;
 use socket2::Socket;
 
 use crate::error::Result;
+use crate::net::poll::Interest;
 use crate::net::unanswerable;
 use crate::platform::datagrams::DatagramBatch;
 use crate::platform::poller::{Events, Poller};
@@ -145,7 +146,7 @@ impl<'a> Watch<'a> {
         if !self.watched {
             // SAFETY: the socket outlives this borrow of it, and `stop` (run by drop at the
             // latest) deletes it from the poller.
-            unsafe { self.poller.add(self.socket, SOCKET_KEY, true, false)? };
+            unsafe { self.poller.add(self.socket, SOCKET_KEY, Interest::READ)? };
             self.watched = true;
         }
         Ok(())

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::net::poll::Interest;
 use crate::net::socket::port_sharing_twin;
 use crate::net::tcp;
 use crate::platform;
@@ -151,7 +152,11 @@ impl StreamLoop<'_> {
         let listener = self.listener.as_ref().expect("set by serve");
         // SAFETY: the listener is deleted from the poller before it is dropped
         // (`stop_listening`, called on every way out of this function).
-        unsafe { self.control.poller.add(listener, SERVER_KEY, true, false)? };
+        unsafe {
+            self.control
+                .poller
+                .add(listener, SERVER_KEY, Interest::READ)?
+        };
         let result = self.serve(grace);
         self.stop_listening();
         for slot in 0..self.conns.len() {
@@ -272,7 +277,7 @@ impl StreamLoop<'_> {
             self.conns.len() - 1
         });
         // SAFETY: the socket is deleted from the poller in `close`, before it is dropped.
-        let added = unsafe { self.control.poller.add(&socket, slot + 1, true, false) };
+        let added = unsafe { self.control.poller.add(&socket, slot + 1, Interest::READ) };
         if added.is_err() {
             self.free.push(slot);
             return;
@@ -303,7 +308,7 @@ impl StreamLoop<'_> {
         if readable {
             let callbacks = &self.callbacks;
             for _ in 0..READS_PER_TURN {
-                if !conn.interest().0 || conn.broken {
+                if !conn.interest().read || conn.broken {
                     break;
                 }
                 match recv_now(&conn.socket, &mut self.buf) {
@@ -356,12 +361,7 @@ impl StreamLoop<'_> {
         if interest == conn.registered {
             return;
         }
-        let (read, write) = interest;
-        match self
-            .control
-            .poller
-            .modify(&conn.socket, slot + 1, read, write)
-        {
+        match self.control.poller.modify(&conn.socket, slot + 1, interest) {
             Ok(()) => conn.registered = interest,
             Err(_) => {
                 conn.broken = true;

@@ -1,7 +1,6 @@
 //! What serves a server's requests: a connection handler in blocking style, stream callbacks,
 //! or a datagram handler; and the connection the stream callbacks write through.
 
-use std::ffi::c_void;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -39,10 +38,11 @@ pub trait Connection {
     fn peer(&self) -> Option<SocketAddr>;
     /// The socket, for options; closing it is the server's job.
     fn socket(&self) -> &Socket;
-    /// The pointer the callbacks attached to this connection (NULL at first). Opaque to
-    /// sockit.
-    fn context(&self) -> *mut c_void;
-    fn set_context(&mut self, context: *mut c_void);
+    /// The word the callbacks attached to this connection (0 at first), opaque to sockit:
+    /// per-connection state of the handler's own (the C API keeps its context pointer here).
+    fn user_data(&self) -> usize;
+    /// Attaches a word of the handler's own to this connection.
+    fn set_user_data(&mut self, data: usize);
 }
 
 /// What serves a server's requests.

@@ -1,7 +1,6 @@
 //! One request handed to a worker (a thread or a child process), and how a worker serves it.
 
 use std::net::SocketAddr;
-use std::ptr;
 use std::sync::Arc;
 
 use socket2::Socket;
@@ -43,7 +42,7 @@ fn serve_stream(callbacks: &dyn StreamHandler, socket: &Socket, peer: Option<Soc
     let mut conn = BlockingConnection {
         socket,
         peer,
-        context: ptr::null_mut(),
+        user_data: 0,
         open: true,
     };
     callbacks.on_open(&mut conn);
@@ -67,7 +66,7 @@ fn serve_stream(callbacks: &dyn StreamHandler, socket: &Socket, peer: Option<Soc
 struct BlockingConnection<'a> {
     socket: &'a Socket,
     peer: Option<SocketAddr>,
-    context: *mut std::ffi::c_void,
+    user_data: usize,
     open: bool,
 }
 
@@ -94,11 +93,11 @@ impl Connection for BlockingConnection<'_> {
         self.socket
     }
 
-    fn context(&self) -> *mut std::ffi::c_void {
-        self.context
+    fn user_data(&self) -> usize {
+        self.user_data
     }
 
-    fn set_context(&mut self, context: *mut std::ffi::c_void) {
-        self.context = context;
+    fn set_user_data(&mut self, data: usize) {
+        self.user_data = data;
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use socket2::Socket;
 
+use crate::net::poll::Interest;
+
 /// What a socket is ready for. Errors and hang-ups count as both, so that the next read or
 /// write reports them.
 #[derive(Clone, Copy, Debug)]
@@ -47,25 +49,18 @@ impl Poller {
         &self,
         socket: &Socket,
         key: usize,
-        read: bool,
-        write: bool,
+        interest: Interest,
     ) -> io::Result<()> {
         // SAFETY: the caller deletes the socket before closing it (this function's contract).
         unsafe {
             self.0
-                .add_with_mode(socket, event(key, read, write), polling::PollMode::Level)
+                .add_with_mode(socket, event(key, interest), polling::PollMode::Level)
         }
     }
 
-    pub(crate) fn modify(
-        &self,
-        socket: &Socket,
-        key: usize,
-        read: bool,
-        write: bool,
-    ) -> io::Result<()> {
+    pub(crate) fn modify(&self, socket: &Socket, key: usize, interest: Interest) -> io::Result<()> {
         self.0
-            .modify_with_mode(socket, event(key, read, write), polling::PollMode::Level)
+            .modify_with_mode(socket, event(key, interest), polling::PollMode::Level)
     }
 
     pub(crate) fn delete(&self, socket: &Socket) -> io::Result<()> {
@@ -86,8 +81,8 @@ impl Poller {
     }
 }
 
-fn event(key: usize, read: bool, write: bool) -> polling::Event {
-    match (read, write) {
+fn event(key: usize, interest: Interest) -> polling::Event {
+    match (interest.read, interest.write) {
         (true, true) => polling::Event::all(key),
         (true, false) => polling::Event::readable(key),
         (false, true) => polling::Event::writable(key),

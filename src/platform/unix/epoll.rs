@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use socket2::Socket;
 
+use crate::net::poll::Interest;
+
 /// The wake-up descriptor's key; no socket gets it (keys are small slot numbers).
 const NOTIFY_KEY: u64 = u64::MAX;
 
@@ -100,29 +102,22 @@ impl Poller {
         &self,
         socket: &Socket,
         key: usize,
-        read: bool,
-        write: bool,
+        interest: Interest,
     ) -> io::Result<()> {
         self.control(
             libc::EPOLL_CTL_ADD,
             socket.as_raw_fd(),
             key as u64,
-            interest(read, write),
+            events(interest),
         )
     }
 
-    pub(crate) fn modify(
-        &self,
-        socket: &Socket,
-        key: usize,
-        read: bool,
-        write: bool,
-    ) -> io::Result<()> {
+    pub(crate) fn modify(&self, socket: &Socket, key: usize, interest: Interest) -> io::Result<()> {
         self.control(
             libc::EPOLL_CTL_MOD,
             socket.as_raw_fd(),
             key as u64,
-            interest(read, write),
+            events(interest),
         )
     }
 
@@ -217,12 +212,13 @@ impl Poller {
     }
 }
 
-fn interest(read: bool, write: bool) -> u32 {
+/// epoll's events for an interest.
+fn events(interest: Interest) -> u32 {
     let mut events = 0;
-    if read {
+    if interest.read {
         events |= libc::EPOLLIN as u32;
     }
-    if write {
+    if interest.write {
         events |= libc::EPOLLOUT as u32;
     }
     events

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::ptr;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::net::addr::{Family, socket_addr_from_bytes};
+use crate::net::addr::Family;
+use crate::platform::socket_addr_from_bytes;
 
 /// Every address of `host` through the system resolver (`getaddrinfo`), in the resolver's
 /// order of preference, with port 0.

@@ -9,7 +9,8 @@ use windows_sys::Win32::Networking::WinSock as ws;
 
 use super::winsock::start_winsock;
 use crate::error::{Error, Result};
-use crate::net::addr::{Family, socket_addr_from_bytes};
+use crate::net::addr::Family;
+use crate::platform::socket_addr_from_bytes;
 
 /// Every address of `host` through the system resolver (`getaddrinfo`), in the resolver's
 /// order of preference, with port 0.
