@@ -1357,6 +1357,82 @@ int sockit_echo_tcp_server(sockit_socket listener, sockit_client_fn on_client, v
 int sockit_echo_udp_server(sockit_socket sock, sockit_client_fn on_client, void *user);
 
 /* ========================================================================================
+ * Connections, as a server's stream callbacks see them
+ *
+ * A server in any mode can serve TCP with stream callbacks (sockit_server_set_stream_handler(),
+ * in the next section): each callback is given the connection as a sockit_conn, through which
+ * it writes, closes, and keeps state of its own. A sockit_conn is valid only during the
+ * callback it is given to: keep its context pointer (sockit_conn_set_context()), never the
+ * sockit_conn itself.
+ * ======================================================================================== */
+
+/**
+ * A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
+ * during the callback it is given to: do not keep it, and do not use it from another
+ * thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
+ * state per connection from one callback to the next.
+ */
+typedef struct sockit_conn sockit_conn;
+
+/**
+ * Sends all len bytes of data to the connection's peer. In the event loop the bytes are
+ * queued and sent as the peer takes them, so the call never blocks; while 64 KiB or more
+ * is queued the server stops reading from this connection, so a peer that does not read
+ * cannot make it buffer without limit. In the other modes the bytes are sent before the call
+ * returns (blocking, like sockit_send_all()).
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
+ * SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
+ * SOCKIT_ENOMEM, or SOCKIT_EINVAL (NULL conn, NULL data with len > 0).
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback; data is NULL or readable
+ * for len bytes.
+ */
+int sockit_conn_write(struct sockit_conn *conn, const void *data, size_t len);
+
+/**
+ * Closes the connection once everything written has been sent; no more callbacks but
+ * on_close follow. Returns SOCKIT_OK, or SOCKIT_EINVAL for NULL. Does not block.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback.
+ */
+int sockit_conn_close(struct sockit_conn *conn);
+
+/**
+ * Writes the peer's address into *out (family 0 if it is not an IP address). Fails with
+ * SOCKIT_EINVAL for NULL arguments. Does not block.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback; out is NULL or points to a
+ * sockit_addr.
+ */
+int sockit_conn_peer(struct sockit_conn *conn, struct sockit_addr *out);
+
+/**
+ * The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
+ * write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback.
+ */
+sockit_socket sockit_conn_socket(struct sockit_conn *conn);
+
+/**
+ * Attaches a pointer of the program's own to the connection (per-connection state: set it
+ * in on_open, release it in on_close). sockit never looks at it. Returns SOCKIT_OK, or
+ * SOCKIT_EINVAL for NULL conn. Does not block.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback.
+ */
+int sockit_conn_set_context(struct sockit_conn *conn, void *context);
+
+/**
+ * The pointer attached with sockit_conn_set_context(), or NULL (also for NULL conn). Does
+ * not block.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback.
+ */
+void *sockit_conn_context(struct sockit_conn *conn);
+
+/* ========================================================================================
  * The server framework, Python's socketserver for C
  *
  * A server binds a TCP or UDP socket, takes a handler and serves in one of four modes until
@@ -1405,14 +1481,6 @@ int sockit_echo_udp_server(sockit_socket sock, sockit_client_fn on_client, void 
  * sockit_server_set_threads() runs a loop per thread.
  */
 #define SOCKIT_EVENT_LOOP 4
-
-/**
- * A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
- * during the callback it is given to: do not keep it, and do not use it from another
- * thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
- * state per connection from one callback to the next.
- */
-typedef struct sockit_conn sockit_conn;
 
 /**
  * A server: its socket, handler, mode and workers. Opaque; create it with
@@ -1672,71 +1740,6 @@ int sockit_server_run(struct sockit_server *server);
  * The caller's part: server is NULL or a live server, not freed while this call runs.
  */
 int sockit_server_stop(const struct sockit_server *server);
-
-/* ========================================================================================
- * What a server's stream callbacks do with their connection
- *
- * A sockit_conn is valid only during the callback it is given to: keep its context pointer
- * (sockit_conn_set_context()), never the sockit_conn itself.
- * ======================================================================================== */
-
-/**
- * Sends all len bytes of data to the connection's peer. In the event loop the bytes are
- * queued and sent as the peer takes them, so the call never blocks; while 64 KiB or more
- * is queued the server stops reading from this connection, so a peer that does not read
- * cannot make it buffer without limit. In the other modes the bytes are sent before the call
- * returns (blocking, like sockit_send_all()).
- *
- * Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
- * SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
- * SOCKIT_ENOMEM, or SOCKIT_EINVAL (NULL conn, NULL data with len > 0).
- *
- * The caller's part: conn is NULL or the handle given to the running callback; data is NULL or readable
- * for len bytes.
- */
-int sockit_conn_write(struct sockit_conn *conn, const void *data, size_t len);
-
-/**
- * Closes the connection once everything written has been sent; no more callbacks but
- * on_close follow. Returns SOCKIT_OK, or SOCKIT_EINVAL for NULL. Does not block.
- *
- * The caller's part: conn is NULL or the handle given to the running callback.
- */
-int sockit_conn_close(struct sockit_conn *conn);
-
-/**
- * Writes the peer's address into *out (family 0 if it is not an IP address). Fails with
- * SOCKIT_EINVAL for NULL arguments. Does not block.
- *
- * The caller's part: conn is NULL or the handle given to the running callback; out is NULL or points to a
- * sockit_addr.
- */
-int sockit_conn_peer(struct sockit_conn *conn, struct sockit_addr *out);
-
-/**
- * The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
- * write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
- *
- * The caller's part: conn is NULL or the handle given to the running callback.
- */
-sockit_socket sockit_conn_socket(struct sockit_conn *conn);
-
-/**
- * Attaches a pointer of the program's own to the connection (per-connection state: set it
- * in on_open, release it in on_close). sockit never looks at it. Returns SOCKIT_OK, or
- * SOCKIT_EINVAL for NULL conn. Does not block.
- *
- * The caller's part: conn is NULL or the handle given to the running callback.
- */
-int sockit_conn_set_context(struct sockit_conn *conn, void *context);
-
-/**
- * The pointer attached with sockit_conn_set_context(), or NULL (also for NULL conn). Does
- * not block.
- *
- * The caller's part: conn is NULL or the handle given to the running callback.
- */
-void *sockit_conn_context(struct sockit_conn *conn);
 
 #ifdef __cplusplus
 }  /* extern "C" */

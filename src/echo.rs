@@ -1,5 +1,6 @@
-//! The tutorials' echo routines: the server's `HandleClient`, the clients' exchanges, the
-//! iterative TCP and UDP echo server loops, and the echo handlers of the server framework.
+//! The tutorials' echo routines: the server's `HandleClient`, the clients' exchanges, and the
+//! iterative TCP and UDP echo server loops. (The server framework's echo is
+//! `server::echo_handler`.)
 //!
 //! They keep what the tutorial programs do for their users and drop what made them fragile:
 //! one client's error ends that client only, a lost UDP reply times out instead of hanging,
@@ -13,18 +14,10 @@ use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{EXHAUSTION_PAUSE, Error, ErrorCode, Result};
 use crate::net::addr::{from_sock_addr, same_endpoint};
-use crate::net::wait::wait_readable;
+use crate::net::poll::wait_readable;
 use crate::net::{io, tcp, udp, unanswerable};
-use crate::server::{Connection, Handler, Protocol, StreamHandler};
-
-/// Enough for any UDP datagram (65,507 bytes of payload over IPv4, 65,527 over IPv6).
-const MAX_DATAGRAM: usize = 65_536;
-
-/// How long the TCP server waits before accepting again when the process or the system is
-/// out of descriptors or memory; the pending clients wait in the listen queue meanwhile.
-const EXHAUSTION_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Echoes everything the client sends until it closes its side, then returns. The caller
 /// closes the socket.
@@ -137,7 +130,7 @@ pub fn udp_server(
     socket: &Socket,
     mut on_client: impl FnMut(SocketAddr) -> ControlFlow<()>,
 ) -> Result<()> {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut buf = vec![0u8; udp::MAX_DATAGRAM];
     loop {
         let (len, peer) = match udp::recv_from(socket, &mut buf) {
             Ok(received) => received,
@@ -159,30 +152,6 @@ pub fn udp_server(
     }
 }
 
-/// The server framework's echo handler for `protocol`: every byte or datagram goes back to
-/// its sender, in every mode.
-pub fn echo_handler(protocol: Protocol) -> Handler {
-    match protocol {
-        Protocol::Tcp => Handler::Stream(std::sync::Arc::new(EchoStream)),
-        Protocol::Udp => {
-            Handler::Datagram(std::sync::Arc::new(|socket: &Socket, data: &[u8], peer| {
-                // A datagram that cannot be echoed is lost, as UDP may lose any.
-                let _ = udp::send_to(socket, data, peer);
-            }))
-        }
-    }
-}
-
-/// Echo as stream callbacks.
-struct EchoStream;
-
-impl StreamHandler for EchoStream {
-    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
-        // A failed write ends the connection; there is no one to tell.
-        let _ = conn.write(data);
-    }
-}
-
 /// What a server loop does after a failed accept or receive: gives up on errors that will
 /// not go away, waits for readiness on a non-blocking socket, backs off when out of
 /// descriptors or memory, and otherwise (a peer's error, a socket timeout) goes on at once.
@@ -191,7 +160,7 @@ fn wait_after_failure(socket: &Socket, err: Error) -> Result<()> {
         code if code.makes_socket_unusable() => Err(err),
         ErrorCode::EAGAIN => wait_readable(socket, None).map(drop),
         code if code.is_exhaustion() => {
-            thread::sleep(EXHAUSTION_BACKOFF);
+            thread::sleep(EXHAUSTION_PAUSE);
             Ok(())
         }
         _ => Ok(()),

@@ -8,6 +8,7 @@
 use std::ffi::CStr;
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 use crate::platform;
 
@@ -150,6 +151,10 @@ macro_rules! define_error_code {
 
 with_error_codes!(define_error_code);
 pub(crate) use with_error_codes;
+
+/// How long a server waits before accepting or receiving again after an exhaustion
+/// ([`ErrorCode::is_exhaustion`]); the clients wait in the listen queue meanwhile.
+pub const EXHAUSTION_PAUSE: Duration = Duration::from_millis(100);
 
 impl ErrorCode {
     /// Out of descriptors, memory or socket buffers: a server pauses and tries again rather

@@ -1,4 +1,4 @@
-//! The event loop on several threads (`Server::set_loops`, `sockit_server_set_threads`):
+//! The event loop on several threads (`Server::set_threads`, `sockit_server_set_threads`):
 //! every connection and datagram is served, the load is spread over the threads, a stop ends
 //! them all, and the settings that cannot work are refused.
 
@@ -16,7 +16,7 @@ use sockit::ErrorCode;
 use sockit::ffi::error::*;
 use sockit::ffi::server::*;
 use sockit::net::socket::Bind;
-use sockit::server::{Connection, Handler, Mode, Protocol, Server, StreamHandler};
+use sockit::server::{Conn, Handler, Mode, Protocol, Server, StreamHandler};
 use support::udp_request;
 
 /// Echoes, and remembers which threads served connections.
@@ -26,18 +26,18 @@ struct Echo {
 }
 
 impl StreamHandler for Echo {
-    fn on_open(&self, _conn: &mut dyn Connection) {
+    fn on_open(&self, _conn: &mut dyn Conn) {
         self.threads.lock().unwrap().insert(thread::current().id());
     }
 
-    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+    fn on_data(&self, conn: &mut dyn Conn, data: &[u8]) {
         let _ = conn.write(data);
     }
 }
 
 fn server(protocol: Protocol, loops: usize) -> Arc<Server> {
     let server = Server::bind(protocol, Bind::Host("127.0.0.1", 0), Mode::EventLoop).unwrap();
-    server.set_loops(loops).unwrap();
+    server.set_threads(loops).unwrap();
     Arc::new(server)
 }
 
@@ -101,7 +101,7 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
     let threads = Arc::new(Mutex::new(HashSet::new()));
     let seen = Arc::clone(&threads);
     server
-        .set_handler(Handler::Datagram(Arc::new(move |socket, data, from| {
+        .set_handler(Handler::Udp(Arc::new(move |socket, data, from| {
             seen.lock().unwrap().insert(thread::current().id());
             let _ = socket.send_to(data, &from.into());
         })))
@@ -135,7 +135,7 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
 fn a_stop_before_the_run_ends_every_thread_at_once() {
     let server = server(Protocol::Tcp, 0);
     server
-        .set_handler(sockit::echo::echo_handler(Protocol::Tcp))
+        .set_handler(sockit::server::echo_handler(Protocol::Tcp))
         .unwrap();
     server.stop();
     start(&server)
@@ -147,17 +147,19 @@ fn a_stop_before_the_run_ends_every_thread_at_once() {
 #[test]
 fn threads_are_for_the_event_loop_only_and_bounded() {
     let blocking = Server::bind(Protocol::Tcp, Bind::Host("127.0.0.1", 0), Mode::Threaded);
-    let err = blocking.unwrap().set_loops(2).unwrap_err();
+    let err = blocking.unwrap().set_threads(2).unwrap_err();
     assert_eq!(err.code(), ErrorCode::EINVAL);
     let event_loop =
         Server::bind(Protocol::Tcp, Bind::Host("127.0.0.1", 0), Mode::EventLoop).unwrap();
-    let err = event_loop.set_loops(100_000).unwrap_err();
+    let err = event_loop.set_threads(100_000).unwrap_err();
     assert_eq!(err.code(), ErrorCode::EINVAL);
-    event_loop.set_loops(1).expect("one loop works everywhere");
     event_loop
-        .set_loops(0)
+        .set_threads(1)
+        .expect("one loop works everywhere");
+    event_loop
+        .set_threads(0)
         .expect("as many as useful works everywhere (one where ports cannot be shared)");
-    let two = event_loop.set_loops(2);
+    let two = event_loop.set_threads(2);
     if cfg!(target_os = "linux") {
         two.expect("Linux shares a port over threads");
     } else {

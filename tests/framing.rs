@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use socket2::Socket;
 use sockit::framing::{self, Decoded, Decoder, Framing, Reader};
 use sockit::net::poll::Interest;
-use sockit::net::wait::wait_for;
+use sockit::net::poll::wait_for;
 use sockit::{Error, ErrorCode};
 
 /// A byte buffer as the encoders take it (they may write into uninitialized memory).

@@ -266,14 +266,14 @@ fn readme_api_table_lists_exactly_the_header_functions() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// `PAUSE_READING_AT` in src/server/connection.rs, in bytes.
+/// `PAUSE_READING_AT` in src/server/loop_conn.rs, in bytes.
 fn pause_reading_at() -> usize {
-    let source = read("src/server/connection.rs");
+    let source = read("src/server/loop_conn.rs");
     let expression = source
         .lines()
         .find(|l| l.contains("const PAUSE_READING_AT: usize ="))
         .and_then(|l| l.split_once('=')?.1.trim().strip_suffix(';'))
-        .expect("src/server/connection.rs defines PAUSE_READING_AT");
+        .expect("src/server/loop_conn.rs defines PAUSE_READING_AT");
     expression
         .split('*')
         .map(|factor| factor.trim().replace('_', "").parse::<usize>())
@@ -311,7 +311,7 @@ fn readme_and_header_state_the_event_loops_read_pause_bound_of_the_code() {
     for paragraph in &paragraphs {
         assert!(
             paragraph.contains(&bound),
-            "README.md names PAUSE_READING_AT ({bound} in src/server/connection.rs) but does \
+            "README.md names PAUSE_READING_AT ({bound} in src/server/loop_conn.rs) but does \
              not say {bound}: {paragraph}"
         );
     }

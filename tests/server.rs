@@ -11,11 +11,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use sockit::ErrorCode;
-use sockit::echo::echo_handler;
 use sockit::ffi::error::*;
 use sockit::ffi::server::*;
 use sockit::net::socket::Bind;
-use sockit::server::{Connection, Handler, Mode, Protocol, Server, StreamHandler, TimerOutcome};
+use sockit::server::echo_handler;
+use sockit::server::{Conn, Handler, Mode, Protocol, Server, StreamHandler, TimerOutcome};
 
 fn loopback_server(protocol: Protocol, mode: Mode) -> Arc<Server> {
     let bind = Bind::Host("127.0.0.1", 0);
@@ -92,7 +92,7 @@ fn requests_in_flight_finish_within_the_grace_period() {
         let timers = Arc::clone(&server);
         // Each reply comes 200 ms after its request: a sleep on a worker, a timer in the loop.
         let handler: Handler = if mode == Mode::EventLoop {
-            Handler::Datagram(Arc::new(
+            Handler::Udp(Arc::new(
                 move |socket: &socket2::Socket, data: &[u8], peer| {
                     let socket = socket.try_clone().unwrap();
                     let data = data.to_vec();
@@ -105,7 +105,7 @@ fn requests_in_flight_finish_within_the_grace_period() {
                 },
             ))
         } else {
-            Handler::Datagram(Arc::new(
+            Handler::Udp(Arc::new(
                 |socket: &socket2::Socket, data: &[u8], peer: SocketAddr| {
                     thread::sleep(Duration::from_millis(200));
                     let _ = socket.send_to(data, &peer.into());
@@ -136,7 +136,7 @@ fn requests_in_flight_finish_within_the_grace_period() {
 struct Fragile;
 
 impl StreamHandler for Fragile {
-    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+    fn on_data(&self, conn: &mut dyn Conn, data: &[u8]) {
         assert!(!data.contains(&b'!'), "a handler bug");
         let _ = conn.write(data);
     }
@@ -228,7 +228,7 @@ fn the_threaded_mode_serves_at_most_max_workers_at_once() {
     let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (n, p) = (Arc::clone(&now), Arc::clone(&peak));
     server
-        .set_handler(Handler::Connection(Arc::new(
+        .set_handler(Handler::Tcp(Arc::new(
             move |socket: &socket2::Socket, _| {
                 let serving = n.fetch_add(1, Ordering::SeqCst) + 1;
                 p.fetch_max(serving, Ordering::SeqCst);
@@ -391,7 +391,7 @@ fn the_c_api_checks_its_arguments() {
         assert_eq!(sockit_server_run(ptr::null_mut()), SOCKIT_EINVAL);
         assert_eq!(sockit_server_port(ptr::null()), SOCKIT_EINVAL);
         sockit_server_free(ptr::null_mut());
-        use sockit::ffi::connection::*;
+        use sockit::ffi::conn::*;
         assert_eq!(
             sockit_conn_write(ptr::null_mut(), b"x".as_ptr().cast(), 1),
             SOCKIT_EINVAL
@@ -409,7 +409,7 @@ fn udp_echo_server(mode: Mode, library_echo: bool) -> Arc<Server> {
         server.set_echo().unwrap();
     } else {
         server
-            .set_handler(Handler::Datagram(Arc::new(|socket, data, from| {
+            .set_handler(Handler::Udp(Arc::new(|socket, data, from| {
                 let _ = sockit::net::udp::send_to(socket, data, from);
             })))
             .unwrap();

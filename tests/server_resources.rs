@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use sockit::echo::echo_handler;
 use sockit::net::socket::Bind;
+use sockit::server::echo_handler;
 use sockit::server::{Mode, Protocol, Server};
 
 fn count(dir: &str) -> usize {

@@ -26,6 +26,6 @@ pub mod poll;
 pub mod options;
 pub mod tutorial;
 pub mod echo;
+pub mod conn;
 pub mod server_handlers;
 pub mod server;
-pub mod connection;

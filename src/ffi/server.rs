@@ -344,7 +344,7 @@ pub unsafe extern "C" fn sockit_server_set_threads(
         // SAFETY: the C caller's promise, as documented above.
         let server = unsafe { self::server(server) }?;
         let threads = usize::try_from(threads).map_err(|_| ErrorCode::EINVAL)?;
-        server.set_loops(threads)
+        server.set_threads(threads)
     })
 }
 

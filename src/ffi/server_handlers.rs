@@ -10,9 +10,10 @@ use socket2::Socket;
 
 use crate::error::ErrorCode;
 use crate::ffi::addr::sockit_addr;
+use crate::ffi::conn::sockit_conn;
 use crate::ffi::socket::sockit_socket;
 use crate::platform;
-use crate::server::{Connection, Handler, StreamHandler, TimerOutcome};
+use crate::server::{Conn, Handler, StreamHandler, TimerOutcome};
 
 /// Serves one TCP connection in blocking style (iterative, threaded and forking modes): sock
 /// is the connected socket in blocking mode, peer the client's address (family 0 if it is
@@ -39,15 +40,6 @@ pub type sockit_udp_handler_fn = Option<
         user: *mut c_void,
     ),
 >;
-
-/// A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
-/// during the callback it is given to: do not keep it, and do not use it from another
-/// thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
-/// state per connection from one callback to the next.
-#[allow(non_camel_case_types)]
-pub struct sockit_conn<'a> {
-    pub(crate) conn: &'a mut dyn Connection,
-}
 
 /// Told that a connection opened (on_open) or is closing (on_close; writing is no longer
 /// possible, and it is the last call for conn).
@@ -96,7 +88,7 @@ pub(crate) fn connection_handler(
     user: UserPointer,
 ) -> Option<Handler> {
     let handler = handler?;
-    Some(Handler::Connection(Arc::new(
+    Some(Handler::Tcp(Arc::new(
         move |socket: &Socket, peer: Option<SocketAddr>| {
             let peer = sockit_addr::from_peer(peer);
             // SAFETY: the handler's contract is the C program's; the socket and `peer` live
@@ -112,7 +104,7 @@ pub(crate) fn datagram_handler(
     user: UserPointer,
 ) -> Option<Handler> {
     let handler = handler?;
-    Some(Handler::Datagram(Arc::new(
+    Some(Handler::Udp(Arc::new(
         move |socket: &Socket, data: &[u8], peer: SocketAddr| {
             let peer = sockit_addr::from_socket_addr(peer);
             // An empty datagram still gets a real pointer: C forbids NULL in memcpy() even
@@ -139,7 +131,7 @@ pub(crate) struct CStream {
 }
 
 impl CStream {
-    fn tell(&self, callback: sockit_conn_fn, conn: &mut dyn Connection) {
+    fn tell(&self, callback: sockit_conn_fn, conn: &mut dyn Conn) {
         if let Some(callback) = callback {
             let mut handle = sockit_conn { conn };
             // SAFETY: the callback's contract is the C program's; the handle lives through
@@ -150,11 +142,11 @@ impl CStream {
 }
 
 impl StreamHandler for CStream {
-    fn on_open(&self, conn: &mut dyn Connection) {
+    fn on_open(&self, conn: &mut dyn Conn) {
         self.tell(self.on_open, conn);
     }
 
-    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]) {
+    fn on_data(&self, conn: &mut dyn Conn, data: &[u8]) {
         let mut handle = sockit_conn { conn };
         let bytes = if data.is_empty() {
             ptr::null()
@@ -166,7 +158,7 @@ impl StreamHandler for CStream {
         unsafe { (self.on_data)(&mut handle, bytes, data.len(), self.user.0) }
     }
 
-    fn on_close(&self, conn: &mut dyn Connection) {
+    fn on_close(&self, conn: &mut dyn Conn) {
         self.tell(self.on_close, conn);
     }
 }

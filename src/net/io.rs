@@ -12,7 +12,7 @@ use socket2::{MaybeUninitSlice, Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::poll::Interest;
-use crate::net::wait::wait_for;
+use crate::net::poll::wait_for;
 use crate::platform;
 
 /// Runs a system call until it is not interrupted by a signal.

@@ -10,4 +10,3 @@ pub mod socket;
 pub mod tcp;
 pub mod udp;
 pub mod unanswerable;
-pub mod wait;

@@ -1,5 +1,8 @@
-//! Waiting for many sockets at once: `poll()` (`WSAPoll()` on Windows), which has no
-//! `FD_SETSIZE` limit, unlike `select()`.
+//! Waiting for sockets to be ready, with `poll()` (`WSAPoll()` on Windows), which has no
+//! `FD_SETSIZE` limit, unlike `select()`: one socket until a deadline ([`wait_for`], what
+//! every blocking call with a timeout does), or many at once ([`PollSet`], `sockit_poll`).
+//! (The servers' event loops use `platform::poller` instead: epoll or kqueue, where sockets
+//! stay registered from one wait to the next.)
 
 use std::ffi::c_int;
 use std::thread;
@@ -148,4 +151,17 @@ fn milliseconds_until(deadline: Option<Instant>) -> c_int {
             left.as_micros().div_ceil(1000).min(c_int::MAX as u128) as c_int
         }
     }
+}
+
+/// Waits until `socket` is ready as `interest` says, or has an error to report. `Ok(false)`
+/// once `deadline` has passed; no deadline waits as long as it takes. Signals do not cut the
+/// wait short.
+pub fn wait_for(socket: &Socket, interest: Interest, deadline: Option<Instant>) -> Result<bool> {
+    let mut entry = [platform::poll_entry(Some(socket), interest)];
+    Ok(poll_until(&mut entry, deadline)? > 0)
+}
+
+/// [`wait_for`] a receive that would not block.
+pub fn wait_readable(socket: &Socket, deadline: Option<Instant>) -> Result<bool> {
+    wait_for(socket, Interest::READ, deadline)
 }

@@ -9,9 +9,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
 use crate::net::io::{retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
+use crate::net::poll::wait_for;
 use crate::net::resolve::{first_that_works, resolve};
 use crate::net::socket::{Bind, bound_socket, new_socket, unbound_socket};
-use crate::net::wait::wait_for;
 use crate::platform;
 
 /// Connects to `host` (a name or an IP literal) on `port`, trying each of its addresses in

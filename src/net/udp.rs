@@ -11,10 +11,14 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped, unspecified};
 use crate::net::io::{as_uninit, retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
+use crate::net::poll::wait_for;
 use crate::net::socket::{Bind, bound_socket, unbound_socket};
 use crate::net::unanswerable;
-use crate::net::wait::wait_for;
 use crate::platform;
+
+/// A buffer this long holds any UDP datagram (65,507 bytes of payload over IPv4, 65,527
+/// over IPv6), with room for one byte more, so that no datagram is ever cut.
+pub const MAX_DATAGRAM: usize = 65_536;
 
 /// A UDP socket for clients, bound to its family's any-address with a port the system picks.
 /// `Family::Any` makes an IPv6 socket that also reaches IPv4 addresses (an IPv4 socket where

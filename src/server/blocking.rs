@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{EXHAUSTION_PAUSE, Error, ErrorCode, Result};
 use crate::net::poll::Interest;
 use crate::net::{tcp, udp, unanswerable};
 use crate::platform;
@@ -17,6 +17,7 @@ use crate::server::forking::Children;
 use crate::server::handler::Handler;
 use crate::server::job::Job;
 use crate::server::threads::ThreadPool;
+use crate::server::workers::Workers;
 use crate::server::{Mode, Settings};
 
 /// The key of the server's socket in the poller.
@@ -24,34 +25,6 @@ const SERVER_KEY: usize = 0;
 
 /// Requests taken per wake-up at most, so that stops and timers are looked at in between.
 const BATCH: usize = 64;
-
-/// How long accepting pauses when the process or system is out of descriptors or memory;
-/// the clients wait in the listen queue meanwhile.
-pub(super) const EXHAUSTION_PAUSE: Duration = Duration::from_millis(100);
-
-/// Largest UDP payload plus one byte, so that no datagram is ever cut.
-pub(super) const DATAGRAM_BUFFER: usize = 65_536;
-
-/// Where the requests go: worker threads or child processes.
-pub(super) trait Workers {
-    /// Requests being served now.
-    fn busy(&self) -> usize;
-    /// Requests that may be served at once.
-    fn capacity(&self) -> usize;
-    /// Serves a request (the supervisor only calls this below capacity).
-    fn start(&mut self, job: Job) -> Result<()>;
-    /// Notes the workers that have finished (children are reaped here).
-    fn collect(&mut self) {}
-    /// How often `collect` needs calling while busy, for workers that cannot wake the
-    /// supervisor themselves.
-    fn tick(&self) -> Option<Duration> {
-        None
-    }
-    /// The grace period is over: make the requests still in flight end now.
-    fn cut(&mut self);
-    /// Waits until every worker is gone.
-    fn finish(&mut self);
-}
 
 /// Serves in a blocking mode until stopped.
 pub(super) fn serve(
@@ -61,7 +34,7 @@ pub(super) fn serve(
     handler: Handler,
     settings: &Settings,
 ) -> Result<()> {
-    let is_udp = matches!(handler, Handler::Datagram(_));
+    let is_udp = matches!(handler, Handler::Udp(_) | Handler::UdpEcho);
     let socket = Arc::new(socket);
     let udp = is_udp.then(|| Arc::clone(&socket));
     let mut workers: Box<dyn Workers> = match mode {
@@ -81,7 +54,7 @@ pub(super) fn serve(
         idle_timeout: settings.idle_timeout,
         paused_until: None,
         buf: if is_udp {
-            vec![0; DATAGRAM_BUFFER]
+            vec![0; udp::MAX_DATAGRAM]
         } else {
             Vec::new()
         },

@@ -20,7 +20,7 @@ use crate::platform::datagrams::DatagramBatch;
 use crate::platform::poller::{Events, Poller};
 use crate::server::Settings;
 use crate::server::control::LoopControl;
-use crate::server::handler::DatagramHandler;
+use crate::server::handler::{Handler, UdpHandler};
 
 /// The socket's key in the poller, the only one the loop adds.
 const SOCKET_KEY: usize = 0;
@@ -34,10 +34,10 @@ const DATAGRAMS_PER_CALL: usize = 64;
 pub(super) fn serve(
     control: &LoopControl<'_>,
     socket: &Socket,
-    handle: &DatagramHandler,
+    handler: &Handler,
     settings: &Settings,
 ) -> Result<()> {
-    let result = receive_until_stopped(control, socket, handle, settings.batched_echo);
+    let result = receive_until_stopped(control, socket, handler);
     let deadline = Instant::now() + settings.grace;
     let mut events = Events::new();
     while control.has_timers() && Instant::now() < deadline {
@@ -61,13 +61,12 @@ enum Next {
     Drain,
 }
 
-/// Receives datagrams in batches and hands each to the handler, or (`echo`) sends the whole
-/// batch back in one call.
+/// Receives datagrams in batches and hands each to the handler, or (the library's echo)
+/// sends the whole batch back in one call.
 fn receive_until_stopped(
     control: &LoopControl<'_>,
     socket: &Socket,
-    handle: &DatagramHandler,
-    echo: bool,
+    handler: &Handler,
 ) -> Result<()> {
     let mut events = Events::new();
     let mut batch = DatagramBatch::new(DATAGRAMS_PER_CALL);
@@ -95,10 +94,13 @@ fn receive_until_stopped(
             next = Next::Wait;
             continue;
         }
-        if echo {
-            batch.echo(socket);
-        } else {
-            deliver(&batch, received, socket, handle);
+        match handler {
+            Handler::UdpEcho => {
+                batch.echo(socket);
+            }
+            Handler::Udp(handle) => deliver(&batch, received, socket, handle.as_ref()),
+            // Server::set_handler gives the datagram loop datagram handlers only.
+            Handler::Tcp(_) | Handler::Stream(_) => {}
         }
         next = match next {
             Next::Wait if received == 1 => Next::Wait,
@@ -112,7 +114,7 @@ fn receive_until_stopped(
 }
 
 /// Hands each datagram of the batch to the handler, but for those no reply can reach.
-fn deliver(batch: &DatagramBatch, received: usize, socket: &Socket, handle: &DatagramHandler) {
+fn deliver(batch: &DatagramBatch, received: usize, socket: &Socket, handle: &UdpHandler) {
     for i in 0..received {
         let (data, from) = batch.get(i);
         let Some(from) = from else { continue };

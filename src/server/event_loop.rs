@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Socket, Type};
 
+use crate::error::EXHAUSTION_PAUSE;
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::poll::Interest;
 use crate::net::socket::port_sharing_twin;
@@ -21,11 +22,10 @@ use crate::net::tcp;
 use crate::platform;
 use crate::platform::poller::Events;
 use crate::server::Settings;
-use crate::server::blocking::EXHAUSTION_PAUSE;
-use crate::server::connection::{EventConnection, recv_now};
 use crate::server::control::{Control, LoopControl};
 use crate::server::datagram_loop;
 use crate::server::handler::{Handler, StreamHandler};
+use crate::server::loop_conn::{LoopConn, recv_now};
 
 /// The key of the server's socket; connection `i` has key `i + 1`.
 const SERVER_KEY: usize = 0;
@@ -122,11 +122,11 @@ fn serve_one(
             paused_until: None,
         }
         .run(settings.grace),
-        Handler::Datagram(handle) => {
-            datagram_loop::serve(&control, &socket, handle.as_ref(), settings)
+        Handler::Udp(_) | Handler::UdpEcho => {
+            datagram_loop::serve(&control, &socket, handler, settings)
         }
         // Server::set_handler refuses connection handlers for the event loop.
-        Handler::Connection(_) => Err(ErrorCode::EINVAL.into()),
+        Handler::Tcp(_) => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -135,7 +135,7 @@ struct StreamLoop<'a> {
     callbacks: Arc<dyn StreamHandler>,
     /// `None` once stopping: no more connections are taken.
     listener: Option<Socket>,
-    conns: Vec<Option<EventConnection>>,
+    conns: Vec<Option<LoopConn>>,
     /// Free slots in `conns`.
     free: Vec<usize>,
     open: usize,
@@ -282,7 +282,7 @@ impl StreamLoop<'_> {
             self.free.push(slot);
             return;
         }
-        self.conns[slot] = Some(EventConnection::new(socket, peer));
+        self.conns[slot] = Some(LoopConn::new(socket, peer));
         self.open += 1;
         let callbacks = &self.callbacks;
         if let Some(conn) = self.conns[slot].as_mut() {
@@ -398,7 +398,7 @@ impl StreamLoop<'_> {
 
 /// Runs a connection's callback; one that panics (Rust code; C cannot unwind here) ends its
 /// own connection, not the loop.
-fn guarded(conn: &mut EventConnection, callback: impl FnOnce(&mut EventConnection)) {
+fn guarded(conn: &mut LoopConn, callback: impl FnOnce(&mut LoopConn)) {
     if catch_unwind(AssertUnwindSafe(|| callback(&mut *conn))).is_err() {
         conn.broken = true;
     }

@@ -11,9 +11,9 @@ use socket2::Socket;
 use crate::error::{Error, Result};
 use crate::platform::RawSocket;
 use crate::platform::fork::{self, Forked, Pid};
-use crate::server::blocking::Workers;
 use crate::server::handler::Handler;
 use crate::server::job::{self, Job};
+use crate::server::workers::Workers;
 
 /// How often exited children are looked for while any run. (Reaping by pid rather than on
 /// SIGCHLD leaves the program's own signal handlers and other children alone.)

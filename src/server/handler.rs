@@ -10,25 +10,25 @@ use crate::error::Result;
 
 /// Serves one TCP connection in blocking style, as the tutorial's `HandleClient` does, and
 /// returns when done. The server closes the socket afterwards.
-pub type ConnectionHandler = dyn Fn(&Socket, Option<SocketAddr>) + Send + Sync;
+pub type TcpHandler = dyn Fn(&Socket, Option<SocketAddr>) + Send + Sync;
 
 /// Serves one UDP datagram: the server's socket (to reply with), the message and its sender.
-pub type DatagramHandler = dyn Fn(&Socket, &[u8], SocketAddr) + Send + Sync;
+pub type UdpHandler = dyn Fn(&Socket, &[u8], SocketAddr) + Send + Sync;
 
 /// Callbacks for a TCP connection's life, in every mode: in the event loop they run on the
 /// loop's thread and must not block; elsewhere each connection has its own thread or process.
 pub trait StreamHandler: Send + Sync {
     /// A connection was accepted.
-    fn on_open(&self, _conn: &mut dyn Connection) {}
+    fn on_open(&self, _conn: &mut dyn Conn) {}
     /// Bytes arrived. Empty `data` means the peer finished sending (end of stream): what is
     /// written now is still delivered, then the connection closes.
-    fn on_data(&self, conn: &mut dyn Connection, data: &[u8]);
+    fn on_data(&self, conn: &mut dyn Conn, data: &[u8]);
     /// The connection is closing (for whatever reason); it can no longer be written to.
-    fn on_close(&self, _conn: &mut dyn Connection) {}
+    fn on_close(&self, _conn: &mut dyn Conn) {}
 }
 
 /// One TCP connection as the stream callbacks see it.
-pub trait Connection {
+pub trait Conn {
     /// Sends all of `data`: queued without blocking in the event loop (sent as the peer
     /// reads, reading from it paused while much is queued), sent before returning elsewhere.
     fn write(&mut self, data: &[u8]) -> Result<()>;
@@ -48,7 +48,9 @@ pub trait Connection {
 /// What serves a server's requests.
 #[derive(Clone)]
 pub enum Handler {
-    Connection(Arc<ConnectionHandler>),
+    Tcp(Arc<TcpHandler>),
     Stream(Arc<dyn StreamHandler>),
-    Datagram(Arc<DatagramHandler>),
+    Udp(Arc<UdpHandler>),
+    /// The library's UDP echo: each datagram goes back to its sender as it came.
+    UdpEcho,
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use socket2::Socket;
 
 use crate::error::{ErrorCode, Result};
-use crate::net::io;
-use crate::server::handler::{Connection, Handler, StreamHandler};
+use crate::net::{io, udp};
+use crate::server::handler::{Conn, Handler, StreamHandler};
 
 /// A request taken by the supervisor.
 pub(super) enum Job {
@@ -23,13 +23,19 @@ pub(super) enum Job {
 /// Serves a job with the handler; `udp` is the server's socket for datagram replies.
 pub(super) fn serve(handler: &Handler, job: &Job, udp: Option<&Socket>) {
     match (handler, job) {
-        (Handler::Connection(handle), Job::Connection { socket, peer }) => handle(socket, *peer),
+        (Handler::Tcp(handle), Job::Connection { socket, peer }) => handle(socket, *peer),
         (Handler::Stream(callbacks), Job::Connection { socket, peer }) => {
             serve_stream(callbacks.as_ref(), socket, *peer)
         }
-        (Handler::Datagram(handle), Job::Datagram { data, peer }) => {
+        (Handler::Udp(handle), Job::Datagram { data, peer }) => {
             if let Some(socket) = udp {
                 handle(socket, data, *peer)
+            }
+        }
+        (Handler::UdpEcho, Job::Datagram { data, peer }) => {
+            if let Some(socket) = udp {
+                // A datagram that cannot be echoed is lost, as UDP may lose any.
+                let _ = udp::send_to(socket, data, *peer);
             }
         }
         // Server::set_handler matches handlers to protocols; nothing else reaches here.
@@ -39,7 +45,7 @@ pub(super) fn serve(handler: &Handler, job: &Job, udp: Option<&Socket>) {
 
 /// Stream callbacks over a blocking connection: read, call, repeat until the end.
 fn serve_stream(callbacks: &dyn StreamHandler, socket: &Socket, peer: Option<SocketAddr>) {
-    let mut conn = BlockingConnection {
+    let mut conn = BlockingConn {
         socket,
         peer,
         user_data: 0,
@@ -63,14 +69,14 @@ fn serve_stream(callbacks: &dyn StreamHandler, socket: &Socket, peer: Option<Soc
 }
 
 /// A connection whose writes are sent before they return.
-struct BlockingConnection<'a> {
+struct BlockingConn<'a> {
     socket: &'a Socket,
     peer: Option<SocketAddr>,
     user_data: usize,
     open: bool,
 }
 
-impl Connection for BlockingConnection<'_> {
+impl Conn for BlockingConn<'_> {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         if !self.open {
             return Err(ErrorCode::ENOTCONN.into());

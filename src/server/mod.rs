@@ -17,15 +17,17 @@
 //! down (threads) or their processes ended (forking), and `run` returns once all are done.
 
 mod blocking;
-mod connection;
+mod loop_conn;
 mod control;
 mod datagram_loop;
+mod echo;
 mod event_loop;
 mod forking;
 mod handler;
 mod job;
 mod threads;
 mod timers;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,7 +41,8 @@ use crate::net::{tcp, udp};
 use crate::platform;
 
 use self::control::Control;
-pub use self::handler::{Connection, ConnectionHandler, DatagramHandler, Handler, StreamHandler};
+pub use self::echo::echo_handler;
+pub use self::handler::{Conn, Handler, StreamHandler, TcpHandler, UdpHandler};
 pub use self::timers::TimerOutcome;
 
 /// The transport a server speaks.
@@ -95,8 +98,8 @@ impl Mode {
 /// Threads (threaded mode) or child processes (forking mode) at most, unless set otherwise.
 pub const DEFAULT_MAX_WORKERS: usize = 1024;
 
-/// Event-loop threads at most ([`Server::set_loops`]).
-pub const MAX_LOOPS: usize = 1024;
+/// Event-loop threads at most ([`Server::set_threads`]).
+pub const MAX_THREADS: usize = 1024;
 
 /// How long requests in flight may go on after a stop, unless set otherwise.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -105,8 +108,6 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 struct Settings {
     handler: Option<Handler>,
-    /// The handler is the library's UDP echo: the event loop sends its replies in batches.
-    batched_echo: bool,
     max_workers: usize,
     grace: Duration,
     idle_timeout: Option<Duration>,
@@ -151,7 +152,6 @@ impl Server {
                 socket: Some(socket),
                 settings: Settings {
                     handler: None,
-                    batched_echo: false,
                     max_workers: DEFAULT_MAX_WORKERS,
                     grace: DEFAULT_GRACE,
                     idle_timeout: None,
@@ -179,31 +179,21 @@ impl Server {
     /// stream handler needs TCP; a datagram handler needs UDP. `InvalidArgument` otherwise.
     pub fn set_handler(&self, handler: Handler) -> Result<()> {
         let fits = match &handler {
-            Handler::Connection(_) => {
-                self.protocol == Protocol::Tcp && self.mode != Mode::EventLoop
-            }
+            Handler::Tcp(_) => self.protocol == Protocol::Tcp && self.mode != Mode::EventLoop,
             Handler::Stream(_) => self.protocol == Protocol::Tcp,
-            Handler::Datagram(_) => self.protocol == Protocol::Udp,
+            Handler::Udp(_) | Handler::UdpEcho => self.protocol == Protocol::Udp,
         };
         if !fits {
             return Err(ErrorCode::EINVAL.into());
         }
-        self.configure(|settings| {
-            settings.handler = Some(handler);
-            settings.batched_echo = false;
-        })
+        self.configure(|settings| settings.handler = Some(handler))
     }
 
     /// Makes the server an echo server: every byte or datagram goes back to its sender, in
     /// every mode. The event loop echoes UDP datagrams in batches (recvmmsg and sendmmsg
     /// where the system has them).
     pub fn set_echo(&self) -> Result<()> {
-        let handler = crate::echo::echo_handler(self.protocol);
-        let batched = self.protocol == Protocol::Udp;
-        self.configure(|settings| {
-            settings.handler = Some(handler);
-            settings.batched_echo = batched;
-        })
+        self.set_handler(echo_handler(self.protocol))
     }
 
     /// At most this many requests are served at once in threaded and forking modes (at
@@ -219,9 +209,9 @@ impl Server {
     /// that the system gives its own socket on the server's port. 0 asks for as many as are
     /// useful: one per core where the system can spread one port's load over several sockets
     /// (see `platform::SHARED_PORT_BALANCES`), else one, so that portable code can ask for it.
-    /// `InvalidArgument` outside the event-loop mode or above [`MAX_LOOPS`]; `NotSupported`
+    /// `InvalidArgument` outside the event-loop mode or above [`MAX_THREADS`]; `NotSupported`
     /// for an explicit count above one where the system cannot spread the load.
-    pub fn set_loops(&self, threads: usize) -> Result<()> {
+    pub fn set_threads(&self, threads: usize) -> Result<()> {
         let threads = match threads {
             0 if platform::SHARED_PORT_BALANCES => {
                 std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -229,7 +219,7 @@ impl Server {
             0 => 1,
             n => n,
         };
-        if self.mode != Mode::EventLoop || threads > MAX_LOOPS {
+        if self.mode != Mode::EventLoop || threads > MAX_THREADS {
             return Err(ErrorCode::EINVAL.into());
         }
         if threads > 1 && !platform::SHARED_PORT_BALANCES {

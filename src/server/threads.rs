@@ -13,10 +13,10 @@ use socket2::Socket;
 
 use crate::error::{Error, Result};
 use crate::platform;
-use crate::server::blocking::Workers;
 use crate::server::control::Control;
 use crate::server::handler::Handler;
 use crate::server::job::{self, Job};
+use crate::server::workers::Workers;
 
 /// How long a worker waits for a job before it ends.
 const IDLE_THREAD_LIFETIME: Duration = Duration::from_secs(2);

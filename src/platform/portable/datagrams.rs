@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::net::{udp, unanswerable};
 
 /// Space for any UDP payload, so that no datagram is ever cut.
-const SLOT: usize = 65_536;
+const SLOT: usize = crate::net::udp::MAX_DATAGRAM;
 
 /// Datagrams received together, with their senders; sent back together.
 pub(crate) struct DatagramBatch {

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::net::unanswerable;
 
 /// Space for any UDP payload, so that no datagram is ever cut.
-const SLOT: usize = 65_536;
+const SLOT: usize = crate::net::udp::MAX_DATAGRAM;
 
 /// Datagrams received in one call, with their senders; sent back in one call.
 pub(crate) struct DatagramBatch {

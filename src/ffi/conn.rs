@@ -1,24 +1,35 @@
-//! Header section: what a server's stream callbacks do with their connection.
+//! Header section: connections, as a server's stream callbacks see them.
 //!
-//! A sockit_conn is valid only during the callback it is given to: keep its context pointer
-//! (sockit_conn_set_context()), never the sockit_conn itself.
+//! A server in any mode can serve TCP with stream callbacks (sockit_server_set_stream_handler(),
+//! in the next section): each callback is given the connection as a sockit_conn, through which
+//! it writes, closes, and keeps state of its own. A sockit_conn is valid only during the
+//! callback it is given to: keep its context pointer (sockit_conn_set_context()), never the
+//! sockit_conn itself.
 
 use std::ffi::{c_int, c_void};
 
 use crate::error::{ErrorCode, Result};
 use crate::ffi::addr::sockit_addr;
 use crate::ffi::boundary::{Out, call_status, input_bytes};
-use crate::ffi::server_handlers::sockit_conn;
 use crate::ffi::socket::{SOCKIT_INVALID_SOCKET, sockit_socket};
 use crate::platform;
-use crate::server::Connection;
+use crate::server::Conn;
+
+/// A TCP connection of a server, as its stream callbacks see it. The pointer is valid only
+/// during the callback it is given to: do not keep it, and do not use it from another
+/// thread. Its context pointer (sockit_conn_set_context()) is how a program keeps its own
+/// state per connection from one callback to the next.
+#[allow(non_camel_case_types)]
+pub struct sockit_conn<'a> {
+    pub(crate) conn: &'a mut dyn Conn,
+}
 
 /// Borrows the connection behind a C pointer; NULL is SOCKIT_EINVAL.
 ///
 /// # Safety
 ///
 /// `conn` is NULL or the handle of a callback that is still running.
-unsafe fn connection<'a, 'b>(conn: *mut sockit_conn<'b>) -> Result<&'a mut dyn Connection>
+unsafe fn borrow_conn<'a, 'b>(conn: *mut sockit_conn<'b>) -> Result<&'a mut dyn Conn>
 where
     'b: 'a,
 {
@@ -51,7 +62,7 @@ pub unsafe extern "C" fn sockit_conn_write(
 ) -> c_int {
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
-        let (conn, data) = unsafe { (connection(conn)?, input_bytes(data, len)?) };
+        let (conn, data) = unsafe { (borrow_conn(conn)?, input_bytes(data, len)?) };
         conn.write(data)
     })
 }
@@ -66,7 +77,7 @@ pub unsafe extern "C" fn sockit_conn_write(
 pub unsafe extern "C" fn sockit_conn_close(conn: *mut sockit_conn) -> c_int {
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
-        unsafe { connection(conn) }?.close();
+        unsafe { borrow_conn(conn) }?.close();
         Ok(())
     })
 }
@@ -82,7 +93,7 @@ pub unsafe extern "C" fn sockit_conn_close(conn: *mut sockit_conn) -> c_int {
 pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sockit_addr) -> c_int {
     call_status(|| {
         // SAFETY: the C caller's promises, as documented above.
-        let (conn, out) = unsafe { (connection(conn)?, Out::new(out)?) };
+        let (conn, out) = unsafe { (borrow_conn(conn)?, Out::new(out)?) };
         out.write(sockit_addr::from_peer(conn.peer()));
         Ok(())
     })
@@ -97,7 +108,7 @@ pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sock
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_socket(conn: *mut sockit_conn) -> sockit_socket {
     // SAFETY: the C caller's promise, as documented above.
-    match unsafe { connection(conn) } {
+    match unsafe { borrow_conn(conn) } {
         Ok(conn) => platform::raw(conn.socket()),
         Err(_) => SOCKIT_INVALID_SOCKET,
     }
@@ -117,7 +128,7 @@ pub unsafe extern "C" fn sockit_conn_set_context(
 ) -> c_int {
     call_status(|| {
         // SAFETY: the C caller's promise, as documented above.
-        let conn = unsafe { connection(conn) }?;
+        let conn = unsafe { borrow_conn(conn) }?;
         // The core keeps a word; the pointer's provenance is exposed so that
         // sockit_conn_context() can give the same pointer back.
         conn.set_user_data(context.expose_provenance());
@@ -134,7 +145,7 @@ pub unsafe extern "C" fn sockit_conn_set_context(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_context(conn: *mut sockit_conn) -> *mut c_void {
     // SAFETY: the C caller's promise, as documented above.
-    match unsafe { connection(conn) } {
+    match unsafe { borrow_conn(conn) } {
         Ok(conn) => std::ptr::with_exposed_provenance_mut(conn.user_data()),
         Err(_) => std::ptr::null_mut(),
     }

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::net::io::retry_interrupted;
 use crate::net::poll::Interest;
 use crate::platform;
-use crate::server::handler::Connection;
+use crate::server::handler::Conn;
 
 /// Reading from a connection pauses while this much is queued for it, so that a peer that
 /// sends without reading cannot make the server buffer without limit. One read's worth:
@@ -22,7 +22,7 @@ pub(super) const PAUSE_READING_AT: usize = 64 * 1024;
 /// A queue larger than this is given back to the allocator once it empties.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
-pub(super) struct EventConnection {
+pub(super) struct LoopConn {
     pub(super) socket: Socket,
     peer: Option<SocketAddr>,
     user_data: usize,
@@ -40,9 +40,9 @@ pub(super) struct EventConnection {
     pub(super) registered: Interest,
 }
 
-impl EventConnection {
-    pub(super) fn new(socket: Socket, peer: Option<SocketAddr>) -> EventConnection {
-        EventConnection {
+impl LoopConn {
+    pub(super) fn new(socket: Socket, peer: Option<SocketAddr>) -> LoopConn {
+        LoopConn {
             socket,
             peer,
             user_data: 0,
@@ -113,7 +113,7 @@ impl EventConnection {
     }
 }
 
-impl Connection for EventConnection {
+impl Conn for LoopConn {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         if self.broken || self.closing {
             return Err(ErrorCode::ENOTCONN.into());
