@@ -71,7 +71,7 @@ fn needed_tools() -> Vec<(&'static str, &'static str)> {
 
 /// Installs the packages of the tools `has` does not find; says which are still missing and
 /// how to install them when that fails.
-fn require_tools(
+pub fn require_tools(
     tools: &[(&'static str, &'static str)],
     has: impl Fn(&str) -> bool,
     install: impl FnOnce(&[&str]) -> bool,
@@ -511,7 +511,7 @@ fn expect_needed(program: &Path, target: &Target, needed: bool) -> Result<(), St
     Ok(())
 }
 
-fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
+pub fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
     let output = output_within(command, Duration::from_secs(300))?;
     if !output.status.success() {
         return Err(format!(
@@ -525,7 +525,7 @@ fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
 }
 
 /// `command.output()`, but killed after `limit`: nothing here may hang CI.
-fn output_within(command: &mut Command, limit: Duration) -> Result<Output, String> {
+pub fn output_within(command: &mut Command, limit: Duration) -> Result<Output, String> {
     use std::process::Stdio;
     let mut child = command
         .stdin(Stdio::null())

@@ -7,6 +7,8 @@
 //!   against the same install with pkg-config and with CMake, statically and dynamically.
 //! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
 //! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
+//! - `man`: the manual pages, generated from the header's doc comments; `check-man` checks
+//!   them (coverage, `mandoc -T lint`, `man`, prototypes, examples).
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
@@ -19,6 +21,7 @@ mod echo_server;
 mod install;
 mod library_build;
 mod link_programs;
+mod man;
 mod package;
 mod pkg_config;
 mod readme;
@@ -48,6 +51,18 @@ tasks:
       says. Then builds tests/consumer/echo_check.c against the same install with
       pkg-config (sockit and sockit-static) and with CMake (shared and static) and runs
       each build. Needs pkg-config, cmake and binutils: installs them if missing.
+  man [--out DIR]
+      Generates the manual from include/sockit.h's doc comments into DIR/man3 and
+      DIR/man7 (default target/man), in mdoc: a page per function and per type,
+      sockit(3) (the index) and sockit(7) (conventions, error codes, the API by section).
+      `cargo xtask install` installs them under <prefix>/share/man.
+  check-man [-- <cargo options>]
+      Checks the pages: every function the header declares and the shared library
+      exports has its page and no page documents anything else; `mandoc -T lint` reports
+      nothing above style level; `man -l` renders each page without warnings and `man`
+      finds it by name; each SYNOPSIS is the header's prototype; every example compiles
+      and links (-std=c99 -pedantic -Wall -Wextra -Werror). Installs mandoc, man-db and
+      gcc if missing.
   link-programs --out-dir DIR
       Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
@@ -80,6 +95,8 @@ fn main() -> ExitCode {
         "install" => install::run(arguments),
         "check-install" => check_install::run(arguments),
         "link-programs" => link_programs::run(arguments),
+        "man" => man::run(arguments),
+        "check-man" => man::run_check(arguments),
         "bench" => bench::run(arguments),
         "reliability" => reliability::run(arguments),
         "help" | "--help" | "-h" => {
