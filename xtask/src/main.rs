@@ -35,13 +35,13 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options] [-- <cargo options>]
 
 tasks:
-  install [--prefix DIR] [--libdir DIR] [--includedir DIR] [--bindir DIR] [--destdir DIR]
-          [--target TRIPLE] [--profile NAME]
+  install [--prefix DIR] [--libdir DIR] [--includedir DIR] [--bindir DIR] [--mandir DIR]
+          [--destdir DIR] [--target TRIPLE] [--profile NAME]
       Builds sockit in release mode and installs it under the prefix (default /usr/local):
       <includedir>/sockit.h, the static and shared libraries in <libdir> (DLLs in <bindir>),
-      <libdir>/pkgconfig/sockit.pc and sockit-static.pc, <libdir>/cmake/sockit/.
-      --libdir, --includedir and --bindir are relative to the prefix (default lib, include,
-      bin). --destdir stages the files under DIR while they name the prefix (packaging).
+      <libdir>/pkgconfig/sockit.pc and sockit-static.pc, <libdir>/cmake/sockit/, and the
+      manual in <mandir>/man3 and man7. --libdir, --includedir, --bindir and --mandir are
+      relative to the prefix (default lib, include, bin, share/man). --destdir stages the files under DIR while they name the prefix (packaging).
       Options after `--` go to cargo (for example -Zbuild-std for a cross build).
   check-install [-- <cargo options>]
       Runs the README's commands of Using sockit from C as printed, with a temporary
