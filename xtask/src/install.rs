@@ -92,6 +92,16 @@ impl Layout {
         })
     }
 
+    /// The layout of a distribution package: `prefix` with `libdir`, staged under
+    /// `destdir`.
+    pub fn staged_for_package(prefix: PathBuf, libdir: PathBuf, destdir: &Path) -> Layout {
+        Layout {
+            root: destdir.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
+            libdir,
+            ..Layout::new(prefix)
+        }
+    }
+
     /// A folder as the installed files name it.
     pub fn installed(&self, dir: &Path) -> PathBuf {
         self.prefix.join(dir)

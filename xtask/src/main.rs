@@ -9,6 +9,8 @@
 //! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
 //! - `man`: the manual pages, generated from the header's doc comments; `check-man` checks
 //!   them (coverage, `mandoc -T lint`, `man`, prototypes, examples).
+//! - `deb`: Debian packages (libsockit0, libsockit-dev); `check-deb` installs, uses and
+//!   removes them.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
@@ -17,6 +19,7 @@ mod args;
 mod bench;
 mod check_install;
 mod cmake_package;
+mod deb;
 mod echo_server;
 mod install;
 mod library_build;
@@ -63,6 +66,19 @@ tasks:
       finds it by name; each SYNOPSIS is the header's prototype; every example compiles
       and links (-std=c99 -pedantic -Wall -Wextra -Werror). Installs mandoc, man-db and
       gcc if missing.
+  deb [--out DIR] [-- <cargo options>]
+      Builds the Debian packages libsockit0 (the shared library) and libsockit-dev
+      (header, static library, libsockit.so link, pkg-config files, CMake package, man
+      pages) into DIR (default target/debian) with dpkg-deb, from what `install --prefix
+      /usr --libdir lib/<multiarch>` installs: Depends from dpkg-shlibdeps, a symbols file
+      checked by dpkg-gensymbols against the library, copyright and changelog. Fails if
+      lintian reports an error. Installs dpkg-dev, lintian and mandoc if missing.
+  check-deb [--out DIR] [-- <cargo options>]
+      Builds the packages as `deb` does, installs both with apt-get, builds
+      c_examples/quickstart.c with `cc app.c $(pkg-config --cflags --libs sockit)` and runs
+      it against a loopback echo server, finds man 3 sockit_tcp_connect, then purges the
+      packages and checks that no file, ldconfig entry or other package change is left.
+      Refuses to run while either package is installed.
   link-programs --out-dir DIR
       Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
@@ -97,6 +113,8 @@ fn main() -> ExitCode {
         "link-programs" => link_programs::run(arguments),
         "man" => man::run(arguments),
         "check-man" => man::run_check(arguments),
+        "deb" => deb::run(arguments),
+        "check-deb" => deb::run_check(arguments),
         "bench" => bench::run(arguments),
         "reliability" => reliability::run(arguments),
         "help" | "--help" | "-h" => {

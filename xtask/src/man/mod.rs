@@ -30,7 +30,7 @@ use std::process::Command;
 use crate::args::Args;
 use crate::package::{self, Package};
 
-pub use check::{declared_functions, run as run_check};
+pub use check::{declared_functions, on_path, run as run_check};
 pub use pages::ManPage;
 
 pub fn run(arguments: Vec<String>) -> Result<(), String> {
