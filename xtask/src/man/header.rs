@@ -5,8 +5,10 @@
 //! A block comment that is not right above a declaration (a blank line or another comment
 //! follows it) is free-standing: it opens a section of the header, and its text is that
 //! section's prose (a first line such as `==== Sockets ====` or `Header section: sockets.`
-//! is the section's title). Declarations before any such comment belong to no section; the
-//! caller then takes the sections from the Rust modules the header is generated from.
+//! is the section's title, and the comment right after such a marker is the section's prose,
+//! even with no blank line before the declaration that follows). Declarations before any
+//! such comment belong to no section; when the header has none, the caller takes the
+//! sections from the Rust modules the header is generated from.
 
 /// What a declaration declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +166,18 @@ pub fn parse(text: &str) -> Result<Header, String> {
             // A comment after another one, or after a blank line: the earlier one stands
             // alone.
             flush_free_standing(&mut pending, &mut sections);
+            // After a marker (a section titled but without prose yet, nothing declared in
+            // it), the next comment is that section's prose, even right above a
+            // declaration.
+            let current_section = sections.len().checked_sub(1);
+            let marker_waits = sections.last().is_some_and(|s| s.prose.is_empty())
+                && items
+                    .last()
+                    .is_none_or(|i: &Item| i.section != current_section);
+            if marker_waits {
+                open_section(body, &mut sections);
+                continue;
+            }
             let is_doc = trimmed.starts_with("/**") && !trimmed.starts_with("/**/");
             pending = if is_doc {
                 Pending::Doc(body)
@@ -680,6 +694,24 @@ extern void Die(const char *mess) SOCKIT_NORETURN;
         let header = parse(&HEADER.replace("/* ==== Sockets ==== */\n\n", "")).unwrap();
         assert_eq!(header.sections.len(), 1);
         assert_eq!(header.sections[0].title, "Sockets are the system's own");
+        let marked = HEADER.replace(
+            "/* ==== Sockets ==== */\n\n/**\n * Sockets are the system's own.",
+            "/* ==== Sockets ==== */\n/**\n * Sockets are the system's own.",
+        );
+        let marked = marked.replace(
+            " * ```\n */\n\n#if !defined(_WIN32)",
+            " * ```\n */\n#if !defined(_WIN32)",
+        );
+        assert!(!marked.contains("==== */\n\n") && !marked.contains("```\n */\n\n#if"));
+        let header = parse(&marked).unwrap();
+        assert_eq!(header.sections.len(), 1);
+        assert_eq!(header.sections[0].title, "Sockets");
+        assert!(
+            header.sections[0]
+                .prose
+                .starts_with("Sockets are the system's own.")
+        );
+        assert_eq!(header.item("sockit_socket").unwrap().doc, "A socket.");
         let labelled = "Header section: TCP clients.\n\nMore.";
         assert_eq!(
             title_and_prose(labelled),
