@@ -64,14 +64,56 @@ fn needed_tools() -> Vec<(&'static str, &'static str)> {
         ("cmake", "cmake"),
     ];
     if cfg!(target_os = "linux") {
-        tools.extend([("readelf", "binutils"), ("strip", "binutils")]);
+        tools.extend([
+            ("readelf", "binutils"),
+            ("strip", "binutils"),
+            ("man", "man-db"),
+        ]);
     }
     tools
 }
 
+/// The install put a page for every function the header declares under
+/// `<prefix>/share/man`, and `MANPATH=<prefix>/share/man man 3 <function>` shows it.
+fn manual_installed(layout: &Layout) -> Result<(), String> {
+    let mandir = layout.installed(&layout.mandir);
+    let header = fs::read_to_string(layout.installed(&layout.includedir).join("sockit.h"))
+        .map_err(|e| format!("read the installed sockit.h: {e}"))?;
+    let functions = crate::man::declared_functions(&header);
+    let missing: Vec<&String> = functions
+        .iter()
+        .filter(|f| !mandir.join(format!("man3/{f}.3")).is_file())
+        .collect();
+    if !missing.is_empty() || !mandir.join("man7/sockit.7").is_file() {
+        return Err(format!(
+            "the install has no page under {} for {missing:?} (or sockit.7)",
+            mandir.display()
+        ));
+    }
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let shown = command_ok(
+        Command::new("man")
+            .args(["-P", "cat", "3", "sockit_tcp_connect"])
+            .env("MANPATH", &mandir)
+            .env("MANWIDTH", "80"),
+        "MANPATH=<prefix>/share/man man 3 sockit_tcp_connect",
+    )?;
+    let text = String::from_utf8_lossy(&shown.stdout);
+    if !text.contains("SYNOPSIS") || !text.contains("sockit_tcp_connect") {
+        return Err(format!("man 3 sockit_tcp_connect showed {text:?}"));
+    }
+    eprintln!(
+        "xtask: the install's manual: {} function pages, and man 3 sockit_tcp_connect shows one",
+        functions.len()
+    );
+    Ok(())
+}
+
 /// Installs the packages of the tools `has` does not find; says which are still missing and
 /// how to install them when that fails.
-fn require_tools(
+pub fn require_tools(
     tools: &[(&'static str, &'static str)],
     has: impl Fn(&str) -> bool,
     install: impl FnOnce(&[&str]) -> bool,
@@ -120,6 +162,7 @@ fn check(work: &Path, cargo_options: &[String]) -> Result<(), String> {
     let prefix = layout.text(&layout.prefix);
 
     install_as_printed(&commands.install, &prefix, cargo_options)?;
+    manual_installed(&layout)?;
     readme_programs(&commands, work, &prefix, &layout, &target)?;
     consumer_programs(work, &layout, &target, &package)
 }
@@ -511,7 +554,7 @@ fn expect_needed(program: &Path, target: &Target, needed: bool) -> Result<(), St
     Ok(())
 }
 
-fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
+pub fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
     let output = output_within(command, Duration::from_secs(300))?;
     if !output.status.success() {
         return Err(format!(
@@ -525,7 +568,7 @@ fn command_ok(command: &mut Command, what: &str) -> Result<Output, String> {
 }
 
 /// `command.output()`, but killed after `limit`: nothing here may hang CI.
-fn output_within(command: &mut Command, limit: Duration) -> Result<Output, String> {
+pub fn output_within(command: &mut Command, limit: Duration) -> Result<Output, String> {
     use std::process::Stdio;
     let mut child = command
         .stdin(Stdio::null())

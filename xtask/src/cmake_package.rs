@@ -177,6 +177,7 @@ mod tests {
         let package = Package {
             version: "0.1.0".into(),
             description: "sockets".into(),
+            license: "MIT".into(),
         };
         let native = ["-lc".to_string()];
         let static_target = |triple: &str| {

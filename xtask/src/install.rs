@@ -12,6 +12,8 @@
 //! lib/pkgconfig/sockit-static.pc           the static library by path, with its native libs
 //! lib/cmake/sockit/sockitConfig.cmake      find_package(sockit): sockit::sockit and friends
 //! lib/cmake/sockit/sockitConfigVersion.cmake
+//! share/man/man3/<function>.3, <type>.3    the manual (`cargo xtask man`), and sockit.3
+//! share/man/man7/sockit.7                  conventions, error codes, the API by section
 //! ```
 
 use std::fs;
@@ -20,6 +22,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::args::Args;
 use crate::cmake_package;
 use crate::library_build::{self, Built};
+use crate::man;
 use crate::package::{self, Package};
 use crate::pkg_config;
 use crate::target::Target;
@@ -33,6 +36,7 @@ pub struct Layout {
     pub libdir: PathBuf,
     pub includedir: PathBuf,
     pub bindir: PathBuf,
+    pub mandir: PathBuf,
 }
 
 impl Layout {
@@ -44,6 +48,7 @@ impl Layout {
             libdir: PathBuf::from("lib"),
             includedir: PathBuf::from("include"),
             bindir: PathBuf::from("bin"),
+            mandir: PathBuf::from("share/man"),
         }
     }
 
@@ -81,9 +86,20 @@ impl Layout {
             libdir: relative("libdir", "lib")?,
             includedir: relative("includedir", "include")?,
             bindir: relative("bindir", "bin")?,
+            mandir: relative("mandir", "share/man")?,
             prefix,
             root,
         })
+    }
+
+    /// The layout of a distribution package: `prefix` with `libdir`, staged under
+    /// `destdir`.
+    pub fn staged_for_package(prefix: PathBuf, libdir: PathBuf, destdir: &Path) -> Layout {
+        Layout {
+            root: destdir.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
+            libdir,
+            ..Layout::new(prefix)
+        }
     }
 
     /// A folder as the installed files name it.
@@ -114,6 +130,7 @@ pub fn run(arguments: Vec<String>) -> Result<(), String> {
             "libdir",
             "includedir",
             "bindir",
+            "mandir",
             "destdir",
             "target",
             "profile",
@@ -161,6 +178,12 @@ pub fn install(
         &cmake.join("sockitConfigVersion.cmake"),
         &cmake_package::version(&package),
     )?;
+
+    // The manual, generated from the header just installed.
+    let mandir = layout.staged(&layout.mandir);
+    for page in man::generate()? {
+        write(&mandir.join(&page.path), &page.source)?;
+    }
     eprintln!(
         "xtask: installed sockit {} for {} under {}",
         package.version,

@@ -7,6 +7,10 @@
 //!   against the same install with pkg-config and with CMake, statically and dynamically.
 //! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
 //! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
+//! - `man`: the manual pages, generated from the header's doc comments; `check-man` checks
+//!   them (coverage, `mandoc -T lint`, `man`, prototypes, examples).
+//! - `deb`: Debian packages (libsockit0, libsockit-dev); `check-deb` installs, uses and
+//!   removes them.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
@@ -15,10 +19,12 @@ mod args;
 mod bench;
 mod check_install;
 mod cmake_package;
+mod deb;
 mod echo_server;
 mod install;
 mod library_build;
 mod link_programs;
+mod man;
 mod package;
 mod pkg_config;
 mod readme;
@@ -32,13 +38,13 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options] [-- <cargo options>]
 
 tasks:
-  install [--prefix DIR] [--libdir DIR] [--includedir DIR] [--bindir DIR] [--destdir DIR]
-          [--target TRIPLE] [--profile NAME]
+  install [--prefix DIR] [--libdir DIR] [--includedir DIR] [--bindir DIR] [--mandir DIR]
+          [--destdir DIR] [--target TRIPLE] [--profile NAME]
       Builds sockit in release mode and installs it under the prefix (default /usr/local):
       <includedir>/sockit.h, the static and shared libraries in <libdir> (DLLs in <bindir>),
-      <libdir>/pkgconfig/sockit.pc and sockit-static.pc, <libdir>/cmake/sockit/.
-      --libdir, --includedir and --bindir are relative to the prefix (default lib, include,
-      bin). --destdir stages the files under DIR while they name the prefix (packaging).
+      <libdir>/pkgconfig/sockit.pc and sockit-static.pc, <libdir>/cmake/sockit/, and the
+      manual in <mandir>/man3 and man7. --libdir, --includedir, --bindir and --mandir are
+      relative to the prefix (default lib, include, bin, share/man). --destdir stages the files under DIR while they name the prefix (packaging).
       Options after `--` go to cargo (for example -Zbuild-std for a cross build).
   check-install [-- <cargo options>]
       Runs the README's commands of Using sockit from C as printed, with a temporary
@@ -48,6 +54,31 @@ tasks:
       says. Then builds tests/consumer/echo_check.c against the same install with
       pkg-config (sockit and sockit-static) and with CMake (shared and static) and runs
       each build. Needs pkg-config, cmake and binutils: installs them if missing.
+  man [--out DIR]
+      Generates the manual from include/sockit.h's doc comments into DIR/man3 and
+      DIR/man7 (default target/man), in mdoc: a page per function and per type,
+      sockit(3) (the index) and sockit(7) (conventions, error codes, the API by section).
+      `cargo xtask install` installs them under <prefix>/share/man.
+  check-man [-- <cargo options>]
+      Checks the pages: every function the header declares and the shared library
+      exports has its page and no page documents anything else; `mandoc -T lint` reports
+      nothing above style level; `man -l` renders each page without warnings and `man`
+      finds it by name; each SYNOPSIS is the header's prototype; every example compiles
+      and links (-std=c99 -pedantic -Wall -Wextra -Werror). Installs mandoc, man-db and
+      gcc if missing.
+  deb [--out DIR] [-- <cargo options>]
+      Builds the Debian packages libsockit0 (the shared library) and libsockit-dev
+      (header, static library, libsockit.so link, pkg-config files, CMake package, man
+      pages) into DIR (default target/debian) with dpkg-deb, from what `install --prefix
+      /usr --libdir lib/<multiarch>` installs: Depends from dpkg-shlibdeps, a symbols file
+      checked by dpkg-gensymbols against the library, copyright and changelog. Fails if
+      lintian reports an error. Installs dpkg-dev, lintian and mandoc if missing.
+  check-deb [--out DIR] [-- <cargo options>]
+      Builds the packages as `deb` does, installs both with apt-get, builds
+      c_examples/quickstart.c with `cc app.c $(pkg-config --cflags --libs sockit)` and runs
+      it against a loopback echo server, finds man 3 sockit_tcp_connect, then purges the
+      packages and checks that no file, ldconfig entry or other package change is left.
+      Refuses to run while either package is installed.
   link-programs --out-dir DIR
       Links the C programs that build.rs compiled (DIR is its OUT_DIR, holding
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
@@ -80,6 +111,10 @@ fn main() -> ExitCode {
         "install" => install::run(arguments),
         "check-install" => check_install::run(arguments),
         "link-programs" => link_programs::run(arguments),
+        "man" => man::run(arguments),
+        "check-man" => man::run_check(arguments),
+        "deb" => deb::run(arguments),
+        "check-deb" => deb::run_check(arguments),
         "bench" => bench::run(arguments),
         "reliability" => reliability::run(arguments),
         "help" | "--help" | "-h" => {

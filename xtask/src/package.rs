@@ -12,10 +12,12 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// sockit's version and description, read from its Cargo.toml.
+/// sockit's version, description and license, read from its Cargo.toml.
 pub struct Package {
     pub version: String,
     pub description: String,
+    /// An SPDX expression (`MIT OR Apache-2.0`).
+    pub license: String,
 }
 
 impl Package {
@@ -29,6 +31,7 @@ impl Package {
         Ok(Package {
             version: field("version")?,
             description: field("description")?,
+            license: field("license")?,
         })
     }
 

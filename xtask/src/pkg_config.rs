@@ -84,6 +84,7 @@ mod tests {
         Package {
             version: "0.1.0".into(),
             description: "sockets".into(),
+            license: "MIT".into(),
         }
     }
 
