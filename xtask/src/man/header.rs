@@ -60,6 +60,9 @@ pub struct Item {
 pub struct SectionComment {
     pub title: String,
     pub prose: String,
+    /// Whether the next comment may still be this section's prose: a marker line came alone.
+    /// A banner (rule, title, prose, rule) is whole, even with no prose.
+    pub awaits_prose: bool,
 }
 
 #[derive(Debug)]
@@ -170,7 +173,9 @@ pub fn parse(text: &str) -> Result<Header, String> {
             // it), the next comment is that section's prose, even right above a
             // declaration.
             let current_section = sections.len().checked_sub(1);
-            let marker_waits = sections.last().is_some_and(|s| s.prose.is_empty())
+            let marker_waits = sections
+                .last()
+                .is_some_and(|s| s.prose.is_empty() && s.awaits_prose)
                 && items
                     .last()
                     .is_none_or(|i: &Item| i.section != current_section);
@@ -285,8 +290,12 @@ fn flush_free_standing(pending: &mut Pending, sections: &mut Vec<SectionComment>
 }
 
 fn open_section(text: String, sections: &mut Vec<SectionComment>) {
+    let whole = is_banner(&text);
     let (title, prose) = title_and_prose(&text);
-    if let Some(last) = sections.last_mut().filter(|s| s.prose.is_empty()) {
+    if let Some(last) = sections
+        .last_mut()
+        .filter(|s| !whole && s.prose.is_empty() && s.awaits_prose)
+    {
         // The marker line came alone; this comment is its prose.
         if last.title.is_empty() {
             last.title = title;
@@ -294,7 +303,11 @@ fn open_section(text: String, sections: &mut Vec<SectionComment>) {
         last.prose = prose;
         return;
     }
-    sections.push(SectionComment { title, prose });
+    sections.push(SectionComment {
+        title,
+        prose,
+        awaits_prose: !whole,
+    });
 }
 
 /// The doc comment waiting for the declaration that follows; a free-standing comment
@@ -314,12 +327,35 @@ fn take_doc(pending: &mut Pending, sections: &mut Vec<SectionComment>) -> Option
     }
 }
 
+/// A line of decoration only (`====`).
+fn is_rule(line: &str) -> bool {
+    let decoration = |c: char| matches!(c, '=' | '-' | '#' | '*' | ' ');
+    !line.trim().is_empty() && line.trim_matches(decoration).is_empty()
+}
+
+/// Whether a comment is a banner: a rule, then a title and prose.
+fn is_banner(text: &str) -> bool {
+    let mut lines = text.lines();
+    lines.next().is_some_and(is_rule) && lines.next().is_some()
+}
+
 /// A section comment's title: its first line when that is a marker (decorated with `=`,
 /// `-` or `#`, or labelled `Section:` / `Header section:`), else its first sentence. The
 /// prose is the rest (all of it, when the title is a first sentence).
 fn title_and_prose(text: &str) -> (String, String) {
-    let first = text.lines().next().unwrap_or_default();
     let decoration = |c: char| matches!(c, '=' | '-' | '#' | '*' | ' ');
+    // A banner (the header's own sections): a rule, the title, the prose, a rule.
+    let lines: Vec<&str> = text.lines().collect();
+    if is_banner(text) {
+        let body: Vec<&str> = lines[1..]
+            .iter()
+            .copied()
+            .take_while(|l| !is_rule(l))
+            .collect();
+        let title = body[0].trim().trim_end_matches('.').to_string();
+        return (title, body[1..].join("\n").trim().to_string());
+    }
+    let first = text.lines().next().unwrap_or_default();
     let undecorated = first.trim_matches(decoration);
     let labelled = ["Header section:", "Section:"]
         .iter()
@@ -687,6 +723,27 @@ extern void Die(const char *mess) SOCKIT_NORETURN;
         assert_eq!(header.item("SOCKIT_OK").unwrap().section, None);
         assert_eq!(header.item("sockit_socket").unwrap().section, Some(0));
         assert_eq!(header.item("Die").unwrap().section, Some(0));
+    }
+
+    #[test]
+    fn a_banner_is_a_whole_section_even_without_prose() {
+        let header = parse(
+            "/* preamble */\n\n\
+             /* ====\n * Name resolution\n * ==== */\n\n\
+             /**\n * Resolves a name.\n */\nint sockit_resolve(const char *host);\n\n\
+             /* ====\n * Sockets\n *\n * Sockets are the system's own.\n * ==== */\n\n\
+             /**\n * Closes.\n */\nint sockit_close(int sock);\n",
+        )
+        .unwrap();
+        let titles: Vec<&str> = header.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Name resolution", "Sockets"]);
+        assert_eq!(header.sections[0].prose, "");
+        assert_eq!(header.sections[1].prose, "Sockets are the system's own.");
+        assert_eq!(
+            header.item("sockit_resolve").unwrap().doc.trim(),
+            "Resolves a name."
+        );
+        assert_eq!(header.item("sockit_close").unwrap().section, Some(1));
     }
 
     #[test]
