@@ -9,7 +9,7 @@ use socket2::SockAddr;
 use crate::error::{ErrorCode, Result};
 use crate::ffi::boundary::{self, Out, call, call_status, input_bytes, output_bytes, read_in};
 use crate::net::addr::{
-    Family, ip_text, normalize, parse_ip, parse_port, parse_socket_addr, same_endpoint,
+    Family, ip_text, normalize, parse_ip, parse_port, parse_socket_addr, same_address,
 };
 use crate::platform::socket_addr_from_bytes;
 
@@ -153,7 +153,7 @@ unsafe fn format_into(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_addr_parse(text: *const c_char, out: *mut sockit_addr) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (text, out) = unsafe { (boundary::text(text)?, Out::new(out)?) };
         let addr = parse_socket_addr(text).ok_or(ErrorCode::EINVAL)?;
         out.write(sockit_addr::from_socket_addr(addr));
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn sockit_addr_from_ip(
     out: *mut sockit_addr,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (ip, out) = unsafe { (boundary::text(ip)?, Out::new(out)?) };
         let addr = parse_ip(ip, boundary::port(port)?).ok_or(ErrorCode::EINVAL)?;
         out.write(sockit_addr::from_socket_addr(addr));
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn sockit_addr_format(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    // SAFETY: the C caller's promises, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     unsafe { format_into(addr, buf, len, |addr| addr.to_string()) }
 }
 
@@ -221,7 +221,7 @@ pub unsafe extern "C" fn sockit_addr_format_ip(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    // SAFETY: the C caller's promises, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     unsafe { format_into(addr, buf, len, ip_text) }
 }
 
@@ -242,7 +242,7 @@ pub unsafe extern "C" fn sockit_addr_to_sockaddr(
     len: usize,
 ) -> c_int {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (addr, out) = unsafe { (read_addr(addr)?, output_bytes(out.cast(), len)?) };
         let raw = SockAddr::from(addr);
         // SAFETY: `as_ptr` points to the address's `len` initialized bytes.
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn sockit_addr_from_sockaddr(
     out: *mut sockit_addr,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (bytes, out) = unsafe { (input_bytes(sa.cast::<c_void>(), len)?, Out::new(out)?) };
         let addr = socket_addr_from_bytes(bytes)?;
         out.write(sockit_addr::from_socket_addr(addr));
@@ -287,20 +287,13 @@ pub unsafe extern "C" fn sockit_addr_from_sockaddr(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_addr_equal(a: *const sockit_addr, b: *const sockit_addr) -> bool {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let pair = unsafe { (read_addr(a), read_addr(b)) };
         Ok(match pair {
-            (Ok(a), Ok(b)) => same_endpoint(a, b) && scope(&a) == scope(&b),
+            (Ok(a), Ok(b)) => same_address(a, b),
             _ => false,
         })
     })
-}
-
-fn scope(addr: &SocketAddr) -> u32 {
-    match normalize(*addr) {
-        SocketAddr::V6(v6) => v6.scope_id(),
-        SocketAddr::V4(_) => 0,
-    }
 }
 
 /// Parses a port number: decimal digits only, 0 to 65535. Use it instead of atoi(), which
@@ -315,7 +308,7 @@ fn scope(addr: &SocketAddr) -> u32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_parse_port(text: *const c_char) -> c_int {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let text = unsafe { boundary::text(text) }?;
         parse_port(text)
             .map(c_int::from)

@@ -124,6 +124,46 @@ pub(crate) unsafe fn output_bytes<'a>(
     }
 }
 
+/// An array the caller passed as a pointer and a count of entries, to read and write. NULL
+/// is allowed with a count of 0; a count no array of `T` could hold is `SOCKIT_EINVAL`.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must point to `count` valid `T`s, used by no one else for the rest of
+/// the call.
+pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, count: usize) -> Result<&'a mut [T]> {
+    let most = isize::MAX as usize / std::mem::size_of::<T>().max(1);
+    match NonNull::new(ptr) {
+        _ if count == 0 => Ok(&mut []),
+        None => Err(ErrorCode::EINVAL.into()),
+        Some(_) if count > most => Err(ErrorCode::EINVAL.into()),
+        // SAFETY: non-NULL, `count` valid and exclusive entries (the caller's promise), and
+        // `count` entries fit in isize::MAX bytes.
+        Some(ptr) => Ok(unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), count) }),
+    }
+}
+
+/// Hands an object to C as the pointer of an opaque type; [`free_from_c`] takes it back.
+pub(crate) fn into_c<T>(object: T) -> *mut T {
+    Box::into_raw(Box::new(object))
+}
+
+/// Drops an object that [`into_c`] gave to C. NULL is allowed and does nothing. A panic
+/// while dropping never unwinds into C.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` came from [`into_c`] and is given back exactly once, no other call
+/// using the object.
+pub(crate) unsafe fn free_from_c<T>(ptr: *mut T) {
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: from `into_c` (Box::into_raw), given back once (the caller's promise).
+    let object = unsafe { Box::from_raw(ptr) };
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(object)));
+}
+
 /// A C string as UTF-8 text; `None` for NULL. Text that is not UTF-8 is refused: host names
 /// and addresses are ASCII.
 ///
@@ -272,6 +312,32 @@ mod tests {
             assert_eq!(optional_text(std::ptr::null()).unwrap(), None);
             assert!(text(c"caf\xe9".as_ptr()).is_err(), "not UTF-8");
         }
+    }
+
+    #[test]
+    fn arrays_from_c_are_checked_and_objects_go_to_c_and_back() {
+        let mut entries = [1u32, 2, 3];
+        // SAFETY: NULL pointers are never dereferenced; `entries` is live and exclusive.
+        unsafe {
+            assert!(
+                slice_mut::<u32>(std::ptr::null_mut(), 0)
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(slice_mut::<u32>(std::ptr::null_mut(), 1).is_err());
+            assert!(slice_mut(entries.as_mut_ptr(), usize::MAX / 2).is_err());
+            slice_mut(entries.as_mut_ptr(), 3).unwrap()[2] = 7;
+        }
+        assert_eq!(entries, [1, 2, 7]);
+        let dropped = std::sync::Arc::new(());
+        let object = into_c(std::sync::Arc::clone(&dropped));
+        assert_eq!(std::sync::Arc::strong_count(&dropped), 2);
+        // SAFETY: from into_c, given back once; NULL is allowed.
+        unsafe {
+            free_from_c(object);
+            free_from_c::<u32>(std::ptr::null_mut());
+        }
+        assert_eq!(std::sync::Arc::strong_count(&dropped), 1, "dropped once");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub unsafe extern "C" fn sockit_conn_write(
     len: usize,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (conn, data) = unsafe { (borrow_conn(conn)?, input_bytes(data, len)?) };
         conn.write(data)
     })
@@ -76,7 +76,7 @@ pub unsafe extern "C" fn sockit_conn_write(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_close(conn: *mut sockit_conn) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         unsafe { borrow_conn(conn) }?.close();
         Ok(())
     })
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn sockit_conn_close(conn: *mut sockit_conn) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sockit_addr) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (conn, out) = unsafe { (borrow_conn(conn)?, Out::new(out)?) };
         out.write(sockit_addr::from_peer(conn.peer()));
         Ok(())
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sock
 /// `conn` is NULL or the handle given to the running callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_socket(conn: *mut sockit_conn) -> sockit_socket {
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     match unsafe { borrow_conn(conn) } {
         Ok(conn) => platform::raw(conn.socket()),
         Err(_) => SOCKIT_INVALID_SOCKET,
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn sockit_conn_set_context(
     context: *mut c_void,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let conn = unsafe { borrow_conn(conn) }?;
         // The core keeps a word; the pointer's provenance is exposed so that
         // sockit_conn_context() can give the same pointer back.
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn sockit_conn_set_context(
 /// `conn` is NULL or the handle given to the running callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_conn_context(conn: *mut sockit_conn) -> *mut c_void {
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     match unsafe { borrow_conn(conn) } {
         Ok(conn) => std::ptr::with_exposed_provenance_mut(conn.user_data()),
         Err(_) => std::ptr::null_mut(),

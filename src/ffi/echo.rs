@@ -49,7 +49,7 @@ pub unsafe extern "C" fn sockit_echo_tcp_exchange(
     reply_len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, msg, reply) = unsafe {
             (
                 borrow(sock)?,
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn sockit_echo_udp_exchange(
     timeout_ms: c_int,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, server, msg, reply) = unsafe {
             (
                 borrow(sock)?,

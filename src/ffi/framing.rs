@@ -28,7 +28,9 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use crate::error::{ErrorCode, Result};
-use crate::ffi::boundary::{Out, borrow, byte_count, call, call_status, input_bytes, output_bytes};
+use crate::ffi::boundary::{
+    Out, borrow, byte_count, call, call_status, free_from_c, input_bytes, into_c, output_bytes,
+};
 use crate::ffi::socket::{SOCKIT_INVALID_SOCKET, sockit_socket};
 use crate::framing::{self, Framing, Reader};
 
@@ -43,20 +45,25 @@ use crate::framing::{self, Framing, Reader};
 /// one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sockit_reader {
-    sock: sockit_socket,
+    /// The socket it reads; `None` for a reader fed with sockit_reader_push().
+    sock: Option<sockit_socket>,
     reader: Reader,
 }
 
 /// Creates the reader and hands it to C.
 fn new_reader(sock: sockit_socket, framing: Framing, out: Out<*mut sockit_reader>) -> Result<()> {
-    if sock != SOCKIT_INVALID_SOCKET {
+    let sock = (sock != SOCKIT_INVALID_SOCKET).then_some(sock);
+    if let Some(sock) = sock {
         // A handle that is closed or not a socket is refused now, not at the first read.
         // SAFETY: the handle is only asked for its type.
         let socket = unsafe { borrow(sock) }?;
         socket.r#type().map_err(crate::error::Error::from)?;
     }
-    let reader = Reader::new(framing);
-    out.write(Box::into_raw(Box::new(sockit_reader { sock, reader })));
+    let reader = match sock {
+        Some(_) => Reader::new(framing),
+        None => Reader::fed(framing),
+    };
+    out.write(into_c(sockit_reader { sock, reader }));
     Ok(())
 }
 
@@ -77,7 +84,7 @@ pub unsafe extern "C" fn sockit_reader_new_fixed(
     out: *mut *mut sockit_reader,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let out = unsafe { Out::new(out) }?;
         new_reader(sock, Framing::fixed(size)?, out)
     })
@@ -106,7 +113,7 @@ pub unsafe extern "C" fn sockit_reader_new_delimited(
     out: *mut *mut sockit_reader,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (delim, out) = unsafe { (input_bytes(delim, delim_len)?, Out::new(out)?) };
         new_reader(sock, Framing::delimited(delim, max_len)?, out)
     })
@@ -132,7 +139,7 @@ pub unsafe extern "C" fn sockit_reader_new_length_prefixed(
     out: *mut *mut sockit_reader,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let out = unsafe { Out::new(out) }?;
         new_reader(sock, Framing::length_prefixed(max_len), out)
     })
@@ -146,11 +153,9 @@ pub unsafe extern "C" fn sockit_reader_new_length_prefixed(
 /// `reader` is NULL or a reader from a sockit_reader_new_...() function, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_reader_free(reader: *mut sockit_reader) {
-    if !reader.is_null() {
-        // SAFETY: from new_reader (Box::into_raw), given back exactly once. Dropping frees
-        // memory only and cannot panic.
-        drop(unsafe { Box::from_raw(reader) });
-    }
+    // SAFETY: from new_reader (into_c), given back exactly once (the caller's promise).
+    // Dropping a reader frees memory only and cannot panic.
+    unsafe { free_from_c(reader) };
 }
 
 /// Borrows the reader behind a C pointer; NULL is SOCKIT_EINVAL.
@@ -196,15 +201,14 @@ pub unsafe extern "C" fn sockit_reader_next(
     msg: *mut *const c_char,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (reader, out) = unsafe { (self::reader(reader)?, Out::new(msg)?) };
-        let message = if reader.sock == SOCKIT_INVALID_SOCKET {
-            reader.reader.read_pushed()?
-        } else {
-            // SAFETY: the socket is the one the caller gave the reader, open while it is used.
-            let sock = unsafe { borrow(reader.sock) }?;
-            reader.reader.read(&sock)?
-        };
+        // SAFETY: the socket is the one the caller gave the reader, open while it is used.
+        let sock = reader
+            .sock
+            .map(|sock| unsafe { borrow(sock) })
+            .transpose()?;
+        let message = reader.reader.next_message(sock.as_deref())?;
         out.write(message.as_ptr().cast());
         Ok(byte_count(message.len()))
     })
@@ -228,13 +232,9 @@ pub unsafe extern "C" fn sockit_reader_push(
     len: usize,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (reader, data) = unsafe { (self::reader(reader)?, input_bytes(data, len)?) };
-        if reader.sock != SOCKIT_INVALID_SOCKET {
-            return Err(ErrorCode::EINVAL.into());
-        }
-        reader.reader.push(data);
-        Ok(())
+        reader.reader.push(data)
     })
 }
 
@@ -247,7 +247,7 @@ pub unsafe extern "C" fn sockit_reader_push(
 /// `reader` is NULL or a live reader, used by no other thread during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_reader_buffered(reader: *const sockit_reader) -> usize {
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     unsafe { reader.as_ref() }.map_or(0, |reader| reader.reader.buffered())
 }
 
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn sockit_send_length_prefixed(
     len: usize,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, msg) = unsafe { (borrow(sock)?, input_bytes(msg, len)?) };
         framing::send_length_prefixed(&sock, msg)
     })
@@ -299,7 +299,7 @@ pub unsafe extern "C" fn sockit_send_delimited(
     delim_len: usize,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, msg, delim) = unsafe {
             (
                 borrow(sock)?,
@@ -327,7 +327,7 @@ pub unsafe extern "C" fn sockit_encode_length_prefixed(
     out_len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (msg, out) = unsafe { (input_bytes(msg, len)?, output_bytes(out, out_len)?) };
         framing::encode_length_prefixed(msg, out).map(byte_count)
     })
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn sockit_encode_delimited(
     out_len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (msg, delim, out) = unsafe {
             (
                 input_bytes(msg, len)?,

@@ -39,7 +39,7 @@ pub const SOCKIT_SHUT_RDWR: c_int = 2;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_send(sock: sockit_socket, buf: *const c_void, len: usize) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf) = unsafe { (borrow(sock)?, input_bytes(buf, len)?) };
         io::send(&sock, buf).map(byte_count)
     })
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn sockit_send_all(
     len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf) = unsafe { (borrow(sock)?, input_bytes(buf, len)?) };
         io::send_all(&sock, buf).map(byte_count)
     })
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn sockit_send_all(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_recv(sock: sockit_socket, buf: *mut c_void, len: usize) -> i64 {
     call_receive(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
         let received = io::recv_any_uninit(&sock, buf)?;
         Ok((received, received == 0 && is_stream(&sock)))
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn sockit_recv_exact(
     len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
         io::recv_exact_uninit(&sock, buf).map(byte_count)
     })
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn sockit_recv_to_end(
     len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf) = unsafe { (borrow(sock)?, output_bytes(buf, len)?) };
         io::recv_to_end(&sock, buf).map(byte_count)
     })
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn sockit_request(
     reply_len: usize,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, request, reply) = unsafe {
             (
                 borrow(sock)?,
@@ -180,9 +180,7 @@ pub unsafe extern "C" fn sockit_request(
                 output_bytes(reply, reply_len)?,
             )
         };
-        io::send_all(&sock, request)?;
-        io::shutdown(&sock, Shutdown::Write)?;
-        io::recv_to_end(&sock, reply).map(byte_count)
+        io::request(&sock, request, reply).map(byte_count)
     })
 }
 

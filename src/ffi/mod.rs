@@ -7,6 +7,17 @@
 //!
 //! The functions are `unsafe` for Rust callers: they trust C's pointers to be valid for the
 //! lengths given, as any C function must. Everything else about their arguments is checked.
+//!
+//! # The C caller's promise
+//!
+//! Every `unsafe` block that turns a C argument into a Rust reference rests on one rule,
+//! which each exported function's `# Safety` section spells out for its own arguments (and
+//! the header repeats as "The caller's part"): a pointer is NULL or points to what its type
+//! and length say, valid and not written by anyone else for the whole call; a string is
+//! NUL-terminated; an opaque object (`sockit_reader`, `sockit_server`) came from its `_new`
+//! function and has not been freed; a `sockit_conn` belongs to the callback that is
+//! running. NULL is checked before any use (the `boundary` helpers), so only the rest is
+//! trusted. Each such block says so in one line: "the C caller's promise (crate::ffi)".
 //! `Die` and `HandleClient` themselves are defined in C (`tutorial_names/`), so that each is an
 //! object of its own in the static library; they call [`tutorial::sockit_die`] and
 //! [`tutorial::sockit_handle_client`].

@@ -77,7 +77,7 @@ pub extern "C" fn sockit_set_nodelay(sock: sockit_socket, on: c_int) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_local_addr(sock: sockit_socket, out: *mut sockit_addr) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, out) = unsafe { (borrow(sock)?, Out::new(out)?) };
         out.write(sockit_addr::from_socket_addr(options::local_addr(&sock)?));
         Ok(())
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn sockit_local_addr(sock: sockit_socket, out: *mut sockit
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_peer_addr(sock: sockit_socket, out: *mut sockit_addr) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, out) = unsafe { (borrow(sock)?, Out::new(out)?) };
         out.write(sockit_addr::from_socket_addr(options::peer_addr(&sock)?));
         Ok(())

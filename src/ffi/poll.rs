@@ -12,7 +12,7 @@
 use std::ffi::{c_int, c_short};
 
 use crate::error::Result;
-use crate::ffi::boundary::{borrow, call, timeout_or_now};
+use crate::ffi::boundary::{borrow, call, slice_mut, timeout_or_now};
 use crate::ffi::socket::sockit_socket;
 use crate::net::poll::{Interest, PollSet, Readiness};
 
@@ -81,17 +81,8 @@ pub unsafe extern "C" fn sockit_poll(
     timeout_ms: c_int,
 ) -> c_int {
     call(|| -> Result<c_int> {
-        // No array can hold more entries than this, so the count is wrong.
-        let most = isize::MAX as usize / std::mem::size_of::<sockit_pollfd>();
-        let fds: &mut [sockit_pollfd] = match (fds.is_null(), count) {
-            (_, 0) => &mut [],
-            (true, _) => return Err(crate::error::ErrorCode::EINVAL.into()),
-            (false, count) if count > most => {
-                return Err(crate::error::ErrorCode::EINVAL.into());
-            }
-            // SAFETY: non-NULL and valid for `count` entries (the caller's promise).
-            (false, _) => unsafe { std::slice::from_raw_parts_mut(fds, count) },
-        };
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
+        let fds = unsafe { slice_mut(fds, count) }?;
         let mut set = PollSet::with_capacity(fds.len())?;
         for entry in fds.iter() {
             // SAFETY: the handle is only passed to poll.

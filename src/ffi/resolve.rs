@@ -33,7 +33,7 @@ pub unsafe extern "C" fn sockit_resolve(
     max_addrs: usize,
 ) -> c_int {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let host = unsafe { boundary::text(host) }?;
         let (port, family) = (boundary::port(port)?, addr::family(family)?);
         let too_many = max_addrs > isize::MAX as usize / size_of::<sockit_addr>();

@@ -81,7 +81,7 @@ fn mode(mode: c_int) -> Result<Mode> {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_server_mode(name: *const c_char) -> c_int {
     call(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let name = unsafe { boundary::text(name) }?;
         match Mode::from_name(name).ok_or(ErrorCode::EINVAL)? {
             Mode::Iterative => Ok(SOCKIT_ITERATIVE),
@@ -115,12 +115,12 @@ pub unsafe extern "C" fn sockit_server_new(
     out: *mut *mut sockit_server,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (host, out) = unsafe { (boundary::optional_text(host)?, Out::new(out)?) };
         let (protocol, mode) = (self::protocol(protocol)?, self::mode(mode)?);
         let bind = Bind::host_or_any(host, boundary::port(port)?);
         let server = Server::bind(protocol, bind, mode)?;
-        out.write(Box::into_raw(Box::new(sockit_server { server })));
+        out.write(boundary::into_c(sockit_server { server }));
         Ok(())
     })
 }
@@ -134,15 +134,10 @@ pub unsafe extern "C" fn sockit_server_new(
 /// `server` is NULL or a server from sockit_server_new(), not yet freed and not in use.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_server_free(server: *mut sockit_server) {
-    if server.is_null() {
-        return;
-    }
-    // Dropping only closes sockets and runs timer callbacks: a panic there must not unwind
-    // into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from sockit_server_new() (Box::into_raw), given back exactly once.
-        drop(unsafe { Box::from_raw(server) })
-    }));
+    // SAFETY: from sockit_server_new() (into_c), given back exactly once (the caller's
+    // promise). Dropping closes sockets and runs timer callbacks; free_from_c keeps a panic
+    // there from unwinding into C.
+    unsafe { boundary::free_from_c(server) };
 }
 
 /// Borrows the server behind a C pointer; NULL is SOCKIT_EINVAL.
@@ -165,7 +160,7 @@ unsafe fn server<'a>(server: *const sockit_server) -> Result<&'a Server> {
 /// `server` is NULL or a live server from sockit_server_new().
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_server_port(server: *const sockit_server) -> c_int {
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     call(|| {
         Ok(c_int::from(
             unsafe { self::server(server) }?.local_addr().port(),
@@ -185,7 +180,7 @@ pub unsafe extern "C" fn sockit_server_addr(
     out: *mut sockit_addr,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (server, out) = unsafe { (self::server(server)?, Out::new(out)?) };
         out.write(sockit_addr::from_socket_addr(server.local_addr()));
         Ok(())
@@ -212,7 +207,7 @@ pub unsafe extern "C" fn sockit_server_set_tcp_handler(
     user: *mut c_void,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let handler = server_handlers::connection_handler(handler, UserPointer(user))
             .ok_or(ErrorCode::EINVAL)?;
@@ -243,7 +238,7 @@ pub unsafe extern "C" fn sockit_server_set_stream_handler(
     user: *mut c_void,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let on_data = on_data.ok_or(ErrorCode::EINVAL)?;
         server.set_handler(crate::server::Handler::Stream(std::sync::Arc::new(
@@ -274,7 +269,7 @@ pub unsafe extern "C" fn sockit_server_set_udp_handler(
     user: *mut c_void,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let handler = server_handlers::datagram_handler(handler, UserPointer(user))
             .ok_or(ErrorCode::EINVAL)?;
@@ -292,7 +287,7 @@ pub unsafe extern "C" fn sockit_server_set_udp_handler(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_server_set_echo(server: *mut sockit_server) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         server.set_echo()
     })
@@ -311,7 +306,7 @@ pub unsafe extern "C" fn sockit_server_set_max_workers(
     max_workers: c_int,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let max = usize::try_from(max_workers).map_err(|_| ErrorCode::EINVAL)?;
         server.set_max_workers(max)
@@ -341,7 +336,7 @@ pub unsafe extern "C" fn sockit_server_set_threads(
     threads: c_int,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let threads = usize::try_from(threads).map_err(|_| ErrorCode::EINVAL)?;
         server.set_threads(threads)
@@ -365,7 +360,7 @@ pub unsafe extern "C" fn sockit_server_set_grace(
     grace_ms: c_int,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let ms = u64::try_from(grace_ms).map_err(|_| ErrorCode::EINVAL)?;
         server.set_grace(Duration::from_millis(ms))
@@ -386,7 +381,7 @@ pub unsafe extern "C" fn sockit_server_set_idle_timeout(
     idle_ms: c_int,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         server.set_idle_timeout(boundary::timeout(idle_ms)?)
     })
@@ -415,7 +410,7 @@ pub unsafe extern "C" fn sockit_server_timer(
     arg: *mut c_void,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let server = unsafe { self::server(server) }?;
         let callback = callback.ok_or(ErrorCode::EINVAL)?;
         let ms = u64::try_from(delay_ms).map_err(|_| ErrorCode::EINVAL)?;
@@ -441,7 +436,7 @@ pub unsafe extern "C" fn sockit_server_timer(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_server_run(server: *mut sockit_server) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         unsafe { self::server(server) }?.run()
     })
 }
@@ -460,7 +455,7 @@ pub unsafe extern "C" fn sockit_server_stop(server: *const sockit_server) -> c_i
     // Not through `call`: recording the outcome in thread-local state is not something to do
     // in a signal handler. Nothing here can panic.
     let errno = platform::last_os_error();
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     let rc = match unsafe { server.as_ref() } {
         Some(server) => {
             server.server.stop();

@@ -32,7 +32,7 @@ pub unsafe extern "C" fn sockit_tcp_connect(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (host, out) = unsafe { (boundary::text(host)?, Out::new(out)?) };
         let socket = tcp::connect(host, boundary::port(port)?, boundary::timeout(timeout_ms)?)?;
         out.write(platform::into_raw(socket));
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn sockit_tcp_connect_addr(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (addr, out) = unsafe { (read_addr(addr)?, Out::new(out)?) };
         let socket = tcp::connect_addr(addr, boundary::timeout(timeout_ms)?)?;
         out.write(platform::into_raw(socket));
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn sockit_tcp_connect_addr(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_tcp_socket(family: c_int, out: *mut sockit_socket) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let out = unsafe { Out::new(out) }?;
         let socket = tcp::socket(addr::family(family)?)?;
         out.write(platform::into_raw(socket));
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn sockit_tcp_socket(family: c_int, out: *mut sockit_socke
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_connect(sock: sockit_socket, addr: *const sockit_addr) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, addr) = unsafe { (borrow(sock)?, read_addr(addr)?) };
         tcp::connect_socket(&sock, addr)
     })
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn sockit_tcp_listen(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (host, out) = unsafe { (boundary::optional_text(host)?, Out::new(out)?) };
         let (port, backlog) = (boundary::port(port)?, boundary::backlog(backlog)?);
         let socket = tcp::listen(Bind::host_or_any(host, port), backlog)?;
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn sockit_tcp_listen_addr(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (addr, out) = unsafe { (read_addr(addr)?, Out::new(out)?) };
         let socket = tcp::listen(Bind::Addr(addr), boundary::backlog(backlog)?)?;
         out.write(platform::into_raw(socket));
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn sockit_accept(
     peer: *mut sockit_addr,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (listener, out, peer_out) =
             unsafe { (borrow(listener)?, Out::new(out)?, Out::optional(peer)) };
         let (socket, peer) = tcp::accept(&listener)?;

@@ -53,7 +53,7 @@ unsafe extern "C" {
 /// `mess` is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_die(mess: *const c_char) -> ! {
-    // SAFETY: the C caller's promise, as documented above.
+    // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     let line = catch_unwind(AssertUnwindSafe(|| unsafe { die_line(mess) }))
         .unwrap_or_else(|_| b"sockit: internal error in Die\n".to_vec());
     let _ = std::io::stderr().write_all(&line);

@@ -35,7 +35,7 @@ use crate::platform;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sockit_udp_socket(family: c_int, out: *mut sockit_socket) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promise, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let out = unsafe { Out::new(out) }?;
         let socket = udp::socket(addr::family(family)?)?;
         out.write(platform::into_raw(socket));
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn sockit_udp_bind(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (host, out) = unsafe { (boundary::optional_text(host)?, Out::new(out)?) };
         let socket = udp::bind(Bind::host_or_any(host, boundary::port(port)?))?;
         out.write(platform::into_raw(socket));
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn sockit_udp_bind_addr(
     out: *mut sockit_socket,
 ) -> c_int {
     call_status(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (addr, out) = unsafe { (read_addr(addr)?, Out::new(out)?) };
         let socket = udp::bind(Bind::Addr(addr))?;
         out.write(platform::into_raw(socket));
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn sockit_sendto(
     to: *const sockit_addr,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf, to) = unsafe { (borrow(sock)?, input_bytes(buf, len)?, read_addr(to)?) };
         udp::send_to(&sock, buf, to).map(byte_count)
     })
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn sockit_recvfrom(
     from: *mut sockit_addr,
 ) -> i64 {
     call(|| {
-        // SAFETY: the C caller's promises, as documented above.
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (sock, buf, from_out) =
             unsafe { (borrow(sock)?, output_bytes(buf, len)?, Out::optional(from)) };
         let (received, from) = udp::recv_from_uninit(&sock, buf)?;

@@ -8,19 +8,43 @@ use crate::net::io;
 
 /// Reads messages from a stream socket, one whole message at a time, keeping the bytes that
 /// belong to the next one. Works on blocking and non-blocking sockets: a would-block leaves
-/// everything received so far in place, and the next call resumes.
+/// everything received so far in place, and the next call resumes. A reader may also be fed
+/// bytes received elsewhere instead ([`Reader::fed`]).
 #[derive(Debug)]
 pub struct Reader {
     decoder: Decoder,
     ended: bool,
+    /// Fed with [`Reader::push`] rather than reading a socket.
+    fed: bool,
 }
 
 impl Reader {
-    /// A reader with nothing received yet.
+    /// A reader of a socket, with nothing received yet.
     pub fn new(framing: Framing) -> Reader {
         Reader {
             decoder: Decoder::new(framing),
             ended: false,
+            fed: false,
+        }
+    }
+
+    /// A reader fed with [`Reader::push`] (by an event loop's data callback, say), which
+    /// never reads a socket itself.
+    pub fn fed(framing: Framing) -> Reader {
+        Reader {
+            fed: true,
+            ..Reader::new(framing)
+        }
+    }
+
+    /// The next message, whatever the reader's kind: [`Reader::read_pushed`] for a fed
+    /// reader, which needs no socket, else [`Reader::read`] of `socket`. `InvalidArgument`
+    /// (EINVAL) for a reader of a socket given none.
+    pub fn next_message(&mut self, socket: Option<&Socket>) -> Result<&[u8]> {
+        match (self.fed, socket) {
+            (true, _) => self.read_pushed(),
+            (false, Some(socket)) => self.read(socket),
+            (false, None) => Err(ErrorCode::EINVAL.into()),
         }
     }
 
@@ -35,14 +59,19 @@ impl Reader {
         self.next(Some(socket))
     }
 
-    /// Adds bytes received elsewhere (by an event loop, say); no bytes at all stand for the
-    /// end of the stream.
-    pub fn push(&mut self, bytes: &[u8]) {
+    /// Adds bytes received elsewhere to a fed reader; no bytes at all stand for the end of
+    /// the stream. `InvalidArgument` (EINVAL) for a reader of a socket, whose bytes come from
+    /// the socket only.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        if !self.fed {
+            return Err(ErrorCode::EINVAL.into());
+        }
         if bytes.is_empty() {
             self.ended = true;
         } else {
             self.decoder.push(bytes);
         }
+        Ok(())
     }
 
     /// The next message from the bytes pushed so far: as [`Reader::read`], where
@@ -71,5 +100,31 @@ impl Reader {
     /// a message without the socket becoming readable.
     pub fn buffered(&self) -> usize {
         self.decoder.buffered()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fed_reader_takes_pushed_bytes_and_a_socket_reader_refuses_them() {
+        let mut fed = Reader::fed(Framing::delimited(b"\n", 16).unwrap());
+        fed.push(b"one\ntw").unwrap();
+        assert_eq!(fed.next_message(None).unwrap(), b"one");
+        let more = fed.next_message(None).unwrap_err();
+        assert_eq!(more.code(), ErrorCode::EAGAIN, "more must be pushed");
+        fed.push(b"o\n").unwrap();
+        fed.push(b"").unwrap();
+        assert_eq!(fed.next_message(None).unwrap(), b"two");
+        assert_eq!(fed.next_message(None).unwrap_err().code(), ErrorCode::EOF);
+
+        let mut socket_reader = Reader::new(Framing::delimited(b"\n", 16).unwrap());
+        assert_eq!(
+            socket_reader.push(b"x").unwrap_err().code(),
+            ErrorCode::EINVAL
+        );
+        let no_socket = socket_reader.next_message(None).unwrap_err();
+        assert_eq!(no_socket.code(), ErrorCode::EINVAL);
     }
 }

@@ -108,6 +108,17 @@ pub fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
     a.ip() == b.ip() && a.port() == b.port()
 }
 
+/// Whether two addresses are the same socket address: the same endpoint whatever the IPv4
+/// spelling ([`same_endpoint`]), and for IPv6 the same scope (a link-local address on
+/// another interface is another address). Flow labels do not count.
+pub fn same_address(a: SocketAddr, b: SocketAddr) -> bool {
+    let scope = |addr: SocketAddr| match normalize(addr) {
+        SocketAddr::V6(v6) => v6.scope_id(),
+        SocketAddr::V4(_) => 0,
+    };
+    same_endpoint(a, b) && scope(a) == scope(b)
+}
+
 /// The IP part as text: `192.0.2.1`, `2001:db8::1`, `fe80::1%2`.
 pub fn ip_text(addr: &SocketAddr) -> String {
     match addr {
@@ -203,6 +214,25 @@ mod tests {
         assert_eq!(to_ipv6_mapped("192.0.2.1:9".parse().unwrap()), mapped);
         assert!(same_endpoint(mapped, "192.0.2.1:9".parse().unwrap()));
         assert!(!same_endpoint(mapped, "192.0.2.1:10".parse().unwrap()));
+    }
+
+    #[test]
+    fn same_address_needs_the_same_scope_but_not_the_same_spelling() {
+        let parse = |text: &str| parse_socket_addr(text).unwrap();
+        assert!(same_address(
+            parse("127.0.0.1:7"),
+            parse("[::ffff:127.0.0.1]:7")
+        ));
+        assert!(same_address(parse("[fe80::1%2]:7"), parse("[fe80::1%2]:7")));
+        assert!(!same_address(
+            parse("[fe80::1%2]:7"),
+            parse("[fe80::1%3]:7")
+        ));
+        assert!(!same_address(
+            parse("[fe80::1%2]:7"),
+            parse("[fe80::1%2]:8")
+        ));
+        assert!(!same_address(parse("[::1]:7"), parse("127.0.0.1:7")));
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
     let mut started = false;
     while !bufs.is_empty() {
         // One buffer goes out with send: sendmsg gives the system a header to read as well
-        // (send measured 0.4-1 % more round trips in the threaded same-core ping-pong).
+        // (README, "What made sockit fast").
         let sent = retry_interrupted_within(socket, Interest::WRITE, || match bufs {
             [one] => socket.send_with_flags(one, platform::SEND_FLAGS),
             _ => socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS),
@@ -189,8 +189,8 @@ pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
 /// [`recv_uninit`] on a socket that may also be a connected datagram socket (the C API's
 /// `sockit_recv`): a datagram longer than `buf` fails with `MessageTooLong` (its first
 /// `buf.len()` bytes are in `buf`, the rest is lost) as `udp::recv_from` does, where a plain
-/// `recv` would cut it short in silence. `recvmsg` tells by its flags; it measured about 1.5%
-/// slower than `recv` on a same-core ping-pong, so the stream-only paths keep `recv`.
+/// `recv` would cut it short in silence. `recvmsg` tells by its flags; it is slower than
+/// `recv` (README, "What made sockit fast"), so the stream-only paths keep `recv`.
 pub fn recv_any_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
     if buf.is_empty() {
         return Err(ErrorCode::EINVAL.into());
@@ -245,6 +245,16 @@ pub fn recv_to_end(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
             Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
         }
     }
+}
+
+/// A request and its reply over one connection, as HTTP/1.0 and many line protocols do: sends
+/// all of `request`, shuts down the sending side (the peer reads the end of the request),
+/// and reads the reply until the peer closes. Returns the reply's length; `BufferTooSmall`
+/// (ERANGE) when the reply does not fit in `reply`.
+pub fn request(socket: &Socket, request: &[u8], reply: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    send_all(socket, request)?;
+    shutdown(socket, Shutdown::Write)?;
+    recv_to_end(socket, reply)
 }
 
 /// Views initialized bytes as possibly-uninitialized ones, for the system calls that fill

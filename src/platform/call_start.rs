@@ -2,9 +2,9 @@
 //! when a signal interrupts the call, to count the socket's timeout from the start of the
 //! call (`net::io::retry_interrupted_within`), so reading it must cost next to nothing.
 //!
-//! On Linux that means the coarse monotonic clock: 5 ns a read here against 21 ns for the
-//! precise one, which, read before each `recv` and `send`, cost the threaded server 0.5-1.5 %
-//! of its round trips on a same-core ping-pong. Its tick (4 ms at 250 Hz) is also the
+//! On Linux that means the coarse monotonic clock, several times cheaper to read than the
+//! precise one, which, read before each `recv` and `send`, cost the threaded server a
+//! measurable share of its round trips (README, "What made sockit fast"). Its tick (4 ms at 250 Hz) is also the
 //! precision of the kernel's own socket timeouts.
 
 use std::time::{Duration, Instant};

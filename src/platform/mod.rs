@@ -53,8 +53,8 @@ pub(crate) mod fork {
     pub(crate) use super::windows::fork::*;
 }
 
-/// The servers' readiness poller: epoll directly where it exists (the `polling` crate's extra
-/// calls per wait cost the event loop a measured 15 %; see unix/epoll.rs), else `polling`.
+/// The servers' readiness poller: epoll directly where it exists (the `polling` crate makes
+/// extra calls per wait; see unix/epoll.rs), else `polling`.
 pub(crate) mod poller {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub(crate) use super::portable::poller::*;

@@ -1,9 +1,9 @@
 //! The servers' readiness poller on Linux: epoll, level-triggered, called directly.
 //!
 //! The `polling` crate (used elsewhere, `portable/poller.rs`) re-arms a timerfd and its
-//! notifier around every wait: four system calls more per wake-up, which cost the event
-//! loop 15 % of its speed when one connection is served at a time (`cargo xtask bench`,
-//! same-core ping-pong). Here a wait is one `epoll_wait`, and the wake-up eventfd is only
+//! notifier around every wait: four system calls more per wake-up, a large share of the
+//! event loop's time when one connection is served at a time (README, "What made sockit
+//! fast"). Here a wait is one `epoll_wait`, and the wake-up eventfd is only
 //! read when it fired.
 
 use std::io;

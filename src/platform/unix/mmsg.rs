@@ -174,8 +174,8 @@ fn sender(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<Sock
             let addr = unsafe { &*(&raw const *storage).cast::<libc::sockaddr_in6>() };
             let port = u16::from_be(addr.sin6_port);
             // An IPv4 sender through a dual-stack socket (::ffff:a.b.c.d) is reported as IPv4,
-            // as `net::addr::normalize` does; told from the bytes, which measured 40
-            // instructions per datagram less (callgrind) than building the IPv6 address first.
+            // as `net::addr::normalize` does; told from the bytes, which costs fewer
+            // instructions per datagram than building the IPv6 address first.
             match addr.sin6_addr.s6_addr {
                 [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d] => {
                     Some(SocketAddr::from((Ipv4Addr::new(a, b, c, d), port)))
