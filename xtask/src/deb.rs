@@ -589,21 +589,8 @@ fn installed_packages() -> Result<BTreeSet<String>, String> {
 
 /// apt-get as root, or through `sudo -n`, in `dir`.
 fn apt_get(args: &[&str], dir: &Path) -> Result<(), String> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let mut command = if root {
-        Command::new("apt-get")
-    } else {
-        let mut sudo = Command::new("sudo");
-        sudo.args(["-n", "apt-get"]);
-        sudo
-    };
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("DEBIAN_FRONTEND", "noninteractive");
+    let mut command = crate::apt::apt_get(args);
+    command.current_dir(dir);
     command_ok(&mut command, &format!("apt-get {}", args.join(" "))).map(|_| ())
 }
 
