@@ -778,19 +778,18 @@ int64_t sockit_send_all(sockit_socket sock, const void *buf, size_t len);
  * NUL-terminated.
  *
  * Returns the number of bytes received, at least 1, or 0 once the peer has closed its side
- * (the end of the stream; Die() called right after says "Connection closed by peer"). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
- * to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
- * buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
- * SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
- * and one longer than len fails with SOCKIT_EMSGSIZE as in sockit_recvfrom().
+ * (the end of the stream; Die() called right after says "Connection closed by peer"). Fails
+ * with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing to read), SOCKIT_ETIMEDOUT (the
+ * read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL buf, or len 0, whose 0 could not
+ * be told from the end of the stream), SOCKIT_EBADF or SOCKIT_ENOTSOCK. On a connected UDP
+ * socket it receives one datagram (0 for an empty one), and one longer than len fails with
+ * SOCKIT_EMSGSIZE as in sockit_recvfrom().
  *
  * Blocks until some data or the end of the stream arrives, unless the socket is non-blocking.
  *
  * The caller's part: buf is NULL or writable for len bytes.
  */
-int64_t sockit_recv(sockit_socket sock,
-                    void *buf,
-                    size_t len);
+int64_t sockit_recv(sockit_socket sock, void *buf, size_t len);
 
 /**
  * Receives exactly len bytes into buf, with as many system calls as it takes.
@@ -1655,13 +1654,14 @@ int sockit_server_set_max_workers(struct sockit_server *server, int max_workers)
 
 /**
  * Runs an event-loop server on threads threads (default 1), for servers that need more than
- * one core; 0 means one per core where the system can share a port (below), else 1. Each thread runs a loop of its own on a socket of its own
- * bound to the server's port with SO_REUSEPORT, and the system spreads the connections (by
- * the client's address and port) or datagrams over them; a connection stays on one thread.
- * The callbacks then run on several threads at once: what they share through user must be
- * thread-safe (a connection's context is only ever used on its own thread). Timers still
- * fire on the thread in sockit_server_run(). While it runs, another program of the same
- * user could bind the port too (SO_REUSEPORT) and take a share of the clients.
+ * one core; 0 means one per core where the system can share a port (below), else 1. Each
+ * thread runs a loop of its own on a socket of its own bound to the server's port with
+ * SO_REUSEPORT, and the system spreads the connections (by the client's address and port) or
+ * datagrams over them; a connection stays on one thread. The callbacks then run on several
+ * threads at once: what they share through user must be thread-safe (a connection's context is
+ * only ever used on its own thread). Timers still fire on the thread in sockit_server_run().
+ * While it runs, another program of the same user could bind the port too (SO_REUSEPORT) and
+ * take a share of the clients.
  *
  * Fails with SOCKIT_EINVAL (NULL, threads < 0 or above 1024, or a mode other than
  * SOCKIT_EVENT_LOOP), SOCKIT_EOPNOTSUPP (more than one thread where the system cannot
@@ -1670,8 +1670,7 @@ int sockit_server_set_max_workers(struct sockit_server *server, int max_workers)
  *
  * The caller's part: server is NULL or a live server.
  */
-int sockit_server_set_threads(struct sockit_server *server,
-                              int threads);
+int sockit_server_set_threads(struct sockit_server *server, int threads);
 
 /**
  * After sockit_server_stop(), requests in flight get grace_ms milliseconds to finish

@@ -121,11 +121,11 @@ pub fn tcp_server(
     }
 }
 
-/// The UDP echo server: receives each datagram, tells `on_client` (which may stop the server
-/// by returning `Break`) and sends the datagram back to its sender. Datagrams that cannot be
-/// received or echoed whole are dropped; one from port 0, which no reply can reach, is
-/// skipped before `on_client` hears of it ([`unanswerable::skip`]). Returns when `on_client` stops it, or with the error
-/// that made the socket unusable.
+/// The UDP echo server: receives each datagram, tells `on_client` (which may stop the server by
+/// returning `Break`) and sends the datagram back to its sender. Datagrams that cannot be
+/// received or echoed whole are dropped; one from port 0, which no reply can reach, is skipped
+/// before `on_client` hears of it ([`unanswerable::skip`]). Returns when `on_client` stops it,
+/// or with the error that made the socket unusable.
 pub fn udp_server(
     socket: &Socket,
     mut on_client: impl FnMut(SocketAddr) -> ControlFlow<()>,

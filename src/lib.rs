@@ -5,8 +5,8 @@
 //!
 //! - [`ffi`] is the C boundary: the exported functions, their argument checks, the panic guard
 //!   and the thread's last error. Nothing else in the crate knows about C.
-//! - [`net`], [`framing`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust on top of `socket2`,
-//!   usable from Rust through the rlib.
+//! - [`net`], [`framing`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust
+//!   on top of `socket2`, usable from Rust through the rlib.
 //! - `platform` is the one seam where operating systems differ beyond what `socket2` hides.
 
 pub mod echo;

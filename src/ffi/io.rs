@@ -74,11 +74,12 @@ pub unsafe extern "C" fn sockit_send_all(
 /// NUL-terminated.
 ///
 /// Returns the number of bytes received, at least 1, or 0 once the peer has closed its side
-/// (the end of the stream; Die() called right after says "Connection closed by peer"). Fails with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing
-/// to read), SOCKIT_ETIMEDOUT (the read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL
-/// buf, or len 0, whose 0 could not be told from the end of the stream), SOCKIT_EBADF or
-/// SOCKIT_ENOTSOCK. On a connected UDP socket it receives one datagram (0 for an empty one),
-/// and one longer than len fails with SOCKIT_EMSGSIZE as in sockit_recvfrom().
+/// (the end of the stream; Die() called right after says "Connection closed by peer"). Fails
+/// with SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing to read), SOCKIT_ETIMEDOUT (the
+/// read timeout expired), SOCKIT_ENOTCONN, SOCKIT_EINVAL (NULL buf, or len 0, whose 0 could not
+/// be told from the end of the stream), SOCKIT_EBADF or SOCKIT_ENOTSOCK. On a connected UDP
+/// socket it receives one datagram (0 for an empty one), and one longer than len fails with
+/// SOCKIT_EMSGSIZE as in sockit_recvfrom().
 ///
 /// Blocks until some data or the end of the stream arrives, unless the socket is non-blocking.
 ///

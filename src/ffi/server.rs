@@ -314,13 +314,14 @@ pub unsafe extern "C" fn sockit_server_set_max_workers(
 }
 
 /// Runs an event-loop server on threads threads (default 1), for servers that need more than
-/// one core; 0 means one per core where the system can share a port (below), else 1. Each thread runs a loop of its own on a socket of its own
-/// bound to the server's port with SO_REUSEPORT, and the system spreads the connections (by
-/// the client's address and port) or datagrams over them; a connection stays on one thread.
-/// The callbacks then run on several threads at once: what they share through user must be
-/// thread-safe (a connection's context is only ever used on its own thread). Timers still
-/// fire on the thread in sockit_server_run(). While it runs, another program of the same
-/// user could bind the port too (SO_REUSEPORT) and take a share of the clients.
+/// one core; 0 means one per core where the system can share a port (below), else 1. Each
+/// thread runs a loop of its own on a socket of its own bound to the server's port with
+/// SO_REUSEPORT, and the system spreads the connections (by the client's address and port) or
+/// datagrams over them; a connection stays on one thread. The callbacks then run on several
+/// threads at once: what they share through user must be thread-safe (a connection's context is
+/// only ever used on its own thread). Timers still fire on the thread in sockit_server_run().
+/// While it runs, another program of the same user could bind the port too (SO_REUSEPORT) and
+/// take a share of the clients.
 ///
 /// Fails with SOCKIT_EINVAL (NULL, threads < 0 or above 1024, or a mode other than
 /// SOCKIT_EVENT_LOOP), SOCKIT_EOPNOTSUPP (more than one thread where the system cannot

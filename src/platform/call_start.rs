@@ -4,8 +4,8 @@
 //!
 //! On Linux that means the coarse monotonic clock, several times cheaper to read than the
 //! precise one, which, read before each `recv` and `send`, cost the threaded server a
-//! measurable share of its round trips (README, "What made sockit fast"). Its tick (4 ms at 250 Hz) is also the
-//! precision of the kernel's own socket timeouts.
+//! measurable share of its round trips (README, "What made sockit fast"). Its tick (4 ms at
+//! 250 Hz) is also the precision of the kernel's own socket timeouts.
 
 use std::time::{Duration, Instant};
 
