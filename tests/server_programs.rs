@@ -229,6 +229,63 @@ fn a_signal_while_clients_are_served_stops_the_server_cleanly() {
     }
 }
 
+/// Sends `signal` to process `pid`.
+fn signal(pid: u32, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+    // SAFETY: kill takes plain integers; the process is the test's own child.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+/// The bytes `stream` has sent that its peer's system has not yet taken (Linux's SIOCOUTQ).
+fn unacknowledged(stream: &TcpStream) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut queued: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ (SIOCOUTQ) writes one int; the descriptor is a live TCP socket.
+    assert_eq!(
+        unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) },
+        0
+    );
+    usize::try_from(queued).unwrap()
+}
+
+/// A client that closes (a FIN, not a reset) before its echo comes: the server's first send
+/// to it draws a reset, and its next send fails with EPIPE, which must be an error code and
+/// not a SIGPIPE that kills the server. The server is held stopped while the client sends
+/// and closes, so that the close comes first; the client sends more than one receive's worth
+/// (the event loop reads 64 KiB at a time) so that the server sends more than once.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_closed_before_its_echo_raises_no_sigpipe_in_every_mode() {
+    for mode in MODES {
+        let mut server = Server::start(
+            &programs().path("tcp_multi_echo_server", Linkage::Static),
+            &["0", mode],
+        );
+        let port = server.port();
+        signal(server.pid(), libc::SIGSTOP);
+        let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        client.write_all(&payload(0, 100 * 1024)).unwrap();
+        support::waits::wait_until(
+            Duration::from_secs(10),
+            "the server's system to take every byte the client sent",
+            || unacknowledged(&client) == 0,
+        );
+        drop(client);
+        signal(server.pid(), libc::SIGCONT);
+        server.expect_stdout_line("Client connected: 127.0.0.1");
+        let data = payload(1, 1000);
+        let echoed = std::panic::catch_unwind(|| echo_over_tcp(port, data.clone()));
+        let exited = server.exited();
+        assert_eq!(exited, None, "{mode}: the server ended ({exited:?})");
+        assert!(
+            echoed.expect("an echo") == data,
+            "{mode}: served afterwards"
+        );
+        let status = server.terminate(Duration::from_secs(10));
+        assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
+    }
+}
+
 /// Sends `payload` to 127.0.0.1:`port` as a UDP datagram whose source port is 0, as a
 /// sender's race or a forger can: through a raw socket, which needs root. `None` without.
 fn send_from_port_0(port: u16, payload: &[u8]) -> Option<()> {

@@ -10,6 +10,8 @@
 pub mod c_link;
 pub mod capi;
 pub mod experiments;
+pub mod in_process;
+pub mod waits;
 
 pub use c_link::Linkage;
 use c_link::Toolchain;
@@ -428,6 +430,11 @@ impl Server {
         // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
         unsafe { libc::kill(pid, libc::SIGTERM) };
         wait_with_limit(&mut self.child, limit).ok()
+    }
+
+    /// How the server process ended, if it has (reaping it).
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("check the server")
     }
 
     /// Whether the server process is still running.
