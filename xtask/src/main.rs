@@ -7,6 +7,7 @@
 //!   against the same install with pkg-config and with CMake, statically and dynamically.
 //! - `bench`: the performance suite against C and libuv baselines (`--quick`: CI's guard).
 //! - `reliability`: the fault suite at full scale, sanitizers, valgrind and fuzzing.
+//! - `mutants`: mutation testing of the library with cargo-mutants, one area at a time.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
@@ -19,6 +20,7 @@ mod echo_server;
 mod install;
 mod library_build;
 mod link_programs;
+mod mutants;
 mod package;
 mod pkg_config;
 mod readme;
@@ -65,6 +67,14 @@ tasks:
       fuzz on each target (when `cargo +nightly fuzz` is there); rewrites the README's
       Reliability table. Installs clang and valgrind if missing. --quick (.ci/run) runs the
       sanitizers and valgrind over the quicker test files and writes nothing.
+  mutants [--area boundary|framing|net|server|all] [--re REGEX] [--jobs N] [-- <options>]
+      Mutation testing with cargo-mutants (.cargo/mutants.toml; installed if missing): each
+      mutant of the area (src/ffi/boundary.rs, src/framing, src/net, src/server; default
+      all) is built and tested with the tests that cover the area, with a time limit per
+      mutant. Prints the score and every missed mutant; the report is in
+      target/mutants/<area>/mutants.out. --re narrows one area to the mutants whose
+      file:line:col: change text matches; options after `--` go to cargo-mutants (--iterate
+      reruns only what was missed last time). Long: not part of .ci/run.
   help
       Prints this.
 ";
@@ -82,6 +92,7 @@ fn main() -> ExitCode {
         "link-programs" => link_programs::run(arguments),
         "bench" => bench::run(arguments),
         "reliability" => reliability::run(arguments),
+        "mutants" => mutants::run(arguments),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
