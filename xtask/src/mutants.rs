@@ -14,6 +14,9 @@ pub struct Area {
     pub name: &'static str,
     /// Which mutants belong to it: cargo-mutants' `--re` over "file:line:column: change".
     pub mutants: &'static str,
+    /// The files it is: the start of their paths. (cargo-mutants 27.1 lets a mutant that
+    /// deletes a struct field through every `--re`; its file tells it is not the area's.)
+    pub files: &'static str,
     /// The `cargo test` targets that cover it.
     pub tests: &'static [&'static str],
 }
@@ -22,6 +25,7 @@ pub struct Area {
 pub const AREAS: [Area; 4] = [
     Area {
         name: "boundary",
+        files: "src/ffi/boundary.rs",
         mutants: r"^src/ffi/boundary\.rs:",
         tests: &[
             "c_boundary",
@@ -33,11 +37,13 @@ pub const AREAS: [Area; 4] = [
     },
     Area {
         name: "framing",
+        files: "src/framing/",
         mutants: "^src/framing/",
         tests: &["framing", "messages_api", "message_programs"],
     },
     Area {
         name: "net",
+        files: "src/net/",
         mutants: "^src/net/",
         tests: &[
             "api",
@@ -50,6 +56,7 @@ pub const AREAS: [Area; 4] = [
     },
     Area {
         name: "server",
+        files: "src/server/",
         mutants: "^src/server/",
         tests: &[
             "server",
@@ -69,7 +76,8 @@ pub fn area(name: &str) -> Result<&'static Area, String> {
 }
 
 /// The arguments for cargo-mutants over `area`: its mutants (or those `re` picks), its
-/// tests (the library's unit tests and its test files), the report in `out`.
+/// tests (the library's unit tests and its test files, built and run), the report in `out`,
+/// then `extra`.
 pub fn mutants_args(area: &Area, re: Option<&str>, out: &Path, extra: &[String]) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "mutants".into(),
@@ -78,13 +86,12 @@ pub fn mutants_args(area: &Area, re: Option<&str>, out: &Path, extra: &[String])
         "--output".into(),
         out.display().to_string(),
     ];
-    args.extend(extra.iter().cloned());
-    args.push("--".into());
-    args.push("--lib".into());
+    // Given to the build as well as to the run, so that each mutant builds only these.
+    args.push("--cargo-arg=--lib".into());
     for test in area.tests {
-        args.push("--test".into());
-        args.push((*test).into());
+        args.push(format!("--cargo-arg=--test={test}"));
     }
+    args.extend(extra.iter().cloned());
     args
 }
 
@@ -98,20 +105,42 @@ pub struct Score {
 }
 
 impl Score {
-    pub fn read(outcomes: &str) -> Result<Score, String> {
+    /// The score of the mutants of `files` (the start of their paths) in `outcomes`, and
+    /// the names of those missed.
+    pub fn read(outcomes: &str, files: &str) -> Result<(Score, Vec<String>), String> {
         let json: serde_json::Value =
             serde_json::from_str(outcomes).map_err(|e| format!("outcomes.json: {e}"))?;
-        let count = |name: &str| {
-            json[name]
-                .as_u64()
-                .ok_or_else(|| format!("outcomes.json has no count {name:?}"))
+        let outcomes = json["outcomes"]
+            .as_array()
+            .ok_or("outcomes.json has no outcomes")?;
+        let mut score = Score {
+            caught: 0,
+            missed: 0,
+            timeout: 0,
+            unviable: 0,
         };
-        Ok(Score {
-            caught: count("caught")?,
-            missed: count("missed")?,
-            timeout: count("timeout")?,
-            unviable: count("unviable")?,
-        })
+        let mut missed = Vec::new();
+        for outcome in outcomes {
+            let mutant = &outcome["scenario"]["Mutant"];
+            // The baseline, the unmutated tree, is no mutant.
+            let Some(file) = mutant["file"].as_str() else {
+                continue;
+            };
+            if !file.starts_with(files) {
+                continue;
+            }
+            match outcome["summary"].as_str() {
+                Some("CaughtMutant") => score.caught += 1,
+                Some("Timeout") => score.timeout += 1,
+                Some("Unviable") => score.unviable += 1,
+                Some("MissedMutant") => {
+                    score.missed += 1;
+                    missed.push(mutant["name"].as_str().unwrap_or(file).to_string());
+                }
+                other => return Err(format!("an outcome {other:?} for a mutant of {file}")),
+            }
+        }
+        Ok((score, missed))
     }
 
     /// "caught N of M (P %)": mutants that built, caught by a failing test or by the time
@@ -151,6 +180,7 @@ pub fn run(arguments: Vec<String>) -> Result<(), String> {
     let mut missed_any = false;
     for area in areas {
         let out = root.join("target/mutants").join(area.name);
+        std::fs::create_dir_all(&out).map_err(|e| format!("create {}: {e}", out.display()))?;
         let mutants_args = mutants_args(area, args.get("re"), &out, &extra);
         eprintln!("== cargo {}", mutants_args.join(" "));
         // cargo-mutants exits 2 when it missed mutants, 3 on timeouts: the report says.
@@ -162,11 +192,10 @@ pub fn run(arguments: Vec<String>) -> Result<(), String> {
         let report = report_dir(&out);
         let outcomes = std::fs::read_to_string(report.join("outcomes.json"))
             .map_err(|e| format!("cargo mutants ({status}) left no outcomes.json: {e}"))?;
-        let score = Score::read(&outcomes)?;
+        let (score, missed) = Score::read(&outcomes, area.files)?;
         println!("{}: {}", area.name, score.line());
-        let missed = std::fs::read_to_string(report.join("missed.txt")).unwrap_or_default();
-        for line in missed.lines() {
-            println!("  missed: {line}");
+        for name in missed {
+            println!("  missed: {name}");
         }
         println!("  report: {}", report.display());
         missed_any |= score.missed > 0;
@@ -236,8 +265,9 @@ mod tests {
         let line = args.join(" ");
         assert_eq!(
             line,
-            "mutants --re ^src/framing/ --output out --jobs 1 -- --lib --test framing \
-             --test messages_api --test message_programs"
+            "mutants --re ^src/framing/ --output out --cargo-arg=--lib \
+             --cargo-arg=--test=framing --cargo-arg=--test=messages_api \
+             --cargo-arg=--test=message_programs --jobs 1"
         );
         let narrowed = mutants_args(
             area("server").unwrap(),
@@ -249,24 +279,39 @@ mod tests {
     }
 
     #[test]
-    fn the_score_counts_timeouts_as_caught_and_leaves_unviable_ones_out() {
-        let outcomes = r#"{"outcomes": [], "total_mutants": 10, "missed": 1, "caught": 6,
-            "timeout": 1, "unviable": 2, "success": 0, "failure": 0}"#;
-        let score = Score::read(outcomes).unwrap();
+    fn the_score_counts_timeouts_as_caught_and_only_the_areas_mutants() {
+        let mutant = |file: &str, name: &str, summary: &str| {
+            serde_json::json!({
+                "scenario": {"Mutant": {"name": name, "file": file}},
+                "summary": summary,
+            })
+        };
+        let outcomes = serde_json::json!({"outcomes": [
+            {"scenario": "Baseline", "summary": "Success"},
+            mutant("src/net/io.rs", "io 1", "CaughtMutant"),
+            mutant("src/net/io.rs", "io 2", "CaughtMutant"),
+            mutant("src/net/tcp.rs", "tcp 1", "Timeout"),
+            mutant("src/net/tcp.rs", "tcp 2", "MissedMutant"),
+            mutant("src/net/udp.rs", "udp 1", "Unviable"),
+            mutant("src/ffi/addr.rs", "elsewhere", "MissedMutant"),
+        ]})
+        .to_string();
+        let (score, missed) = Score::read(&outcomes, "src/net/").unwrap();
         assert_eq!(
             score,
             Score {
-                caught: 6,
+                caught: 2,
                 missed: 1,
                 timeout: 1,
-                unviable: 2
+                unviable: 1
             }
         );
+        assert_eq!(missed, ["tcp 2"]);
         assert_eq!(
             score.line(),
-            "7 of 8 caught (87.5 %: 6 by a failing test, 1 by the time limit), 1 missed, \
-             2 unviable"
+            "3 of 4 caught (75.0 %: 2 by a failing test, 1 by the time limit), 1 missed, \
+             1 unviable"
         );
-        assert!(Score::read("{}").is_err());
+        assert!(Score::read("{}", "src/").is_err());
     }
 }
