@@ -67,14 +67,16 @@ tasks:
       fuzz on each target (when `cargo +nightly fuzz` is there); rewrites the README's
       Reliability table. Installs clang and valgrind if missing. --quick (.ci/run) runs the
       sanitizers and valgrind over the quicker test files and writes nothing.
-  mutants [--area boundary|framing|net|server|all] [--re REGEX] [--jobs N] [-- <options>]
+  mutants [--area boundary|framing|net|server|all] [--re REGEX] [--tests A,B] [--jobs N]
+          [-- <options>]
       Mutation testing with cargo-mutants (.cargo/mutants.toml; installed if missing): each
       mutant of the area (src/ffi/boundary.rs, src/framing, src/net, src/server; default
       all) is built and tested with the tests that cover the area, with a time limit per
       mutant. Prints the score and every missed mutant; the report is in
       target/mutants/<area>/mutants.out. --re narrows one area to the mutants whose
-      file:line:col: change text matches; options after `--` go to cargo-mutants (--iterate
-      reruns only what was missed last time). Long: not part of .ci/run.
+      file:line:col: change text matches, --tests to these test files (a quicker, partial
+      run); options after `--` go to cargo-mutants (--iterate reruns only what was missed
+      last time). Long: not part of .ci/run.
   help
       Prints this.
 ";

@@ -75,10 +75,16 @@ pub fn area(name: &str) -> Result<&'static Area, String> {
     })
 }
 
-/// The arguments for cargo-mutants over `area`: its mutants (or those `re` picks), its
-/// tests (the library's unit tests and its test files, built and run), the report in `out`,
+/// The arguments for cargo-mutants over `area`: its mutants (or those `re` picks), the
+/// library's unit tests and the test files `tests` (built and run), the report in `out`,
 /// then `extra`.
-pub fn mutants_args(area: &Area, re: Option<&str>, out: &Path, extra: &[String]) -> Vec<String> {
+pub fn mutants_args(
+    area: &Area,
+    re: Option<&str>,
+    tests: &[&str],
+    out: &Path,
+    extra: &[String],
+) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "mutants".into(),
         "--re".into(),
@@ -88,7 +94,7 @@ pub fn mutants_args(area: &Area, re: Option<&str>, out: &Path, extra: &[String])
     ];
     // Given to the build as well as to the run, so that each mutant builds only these.
     args.push("--cargo-arg=--lib".into());
-    for test in area.tests {
+    for test in tests {
         args.push(format!("--cargo-arg=--test={test}"));
     }
     args.extend(extra.iter().cloned());
@@ -162,14 +168,15 @@ impl Score {
 }
 
 pub fn run(arguments: Vec<String>) -> Result<(), String> {
-    let args = Args::parse(arguments, &["area", "re", "jobs"])?;
+    let args = Args::parse(arguments, &["area", "re", "tests", "jobs"])?;
     let areas: Vec<&Area> = match args.get("area").unwrap_or("all") {
         "all" => AREAS.iter().collect(),
         name => vec![area(name)?],
     };
-    if args.get("re").is_some() && areas.len() != 1 {
-        return Err("--re narrows one --area".into());
+    if (args.get("re").is_some() || args.get("tests").is_some()) && areas.len() != 1 {
+        return Err("--re and --tests narrow one --area".into());
     }
+    let chosen_tests: Option<Vec<&str>> = args.get("tests").map(|t| t.split(',').collect());
     ensure_cargo_mutants()?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -181,7 +188,8 @@ pub fn run(arguments: Vec<String>) -> Result<(), String> {
     for area in areas {
         let out = root.join("target/mutants").join(area.name);
         std::fs::create_dir_all(&out).map_err(|e| format!("create {}: {e}", out.display()))?;
-        let mutants_args = mutants_args(area, args.get("re"), &out, &extra);
+        let tests = chosen_tests.as_deref().unwrap_or(area.tests);
+        let mutants_args = mutants_args(area, args.get("re"), tests, &out, &extra);
         eprintln!("== cargo {}", mutants_args.join(" "));
         // cargo-mutants exits 2 when it missed mutants, 3 on timeouts: the report says.
         let status = Command::new("cargo")
@@ -256,9 +264,11 @@ mod tests {
 
     #[test]
     fn the_arguments_pick_the_area_and_its_tests() {
+        let framing = area("framing").unwrap();
         let args = mutants_args(
-            area("framing").unwrap(),
+            framing,
             None,
+            framing.tests,
             Path::new("out"),
             &["--jobs".into(), "1".into()],
         );
@@ -272,10 +282,15 @@ mod tests {
         let narrowed = mutants_args(
             area("server").unwrap(),
             Some("^src/server/blocking"),
+            &["server_lifecycle"],
             Path::new("out"),
             &[],
         );
         assert_eq!(narrowed[2], "^src/server/blocking");
+        assert_eq!(
+            narrowed[5..],
+            ["--cargo-arg=--lib", "--cargo-arg=--test=server_lifecycle"]
+        );
     }
 
     #[test]
