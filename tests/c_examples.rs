@@ -150,8 +150,8 @@ fn udp_echo_client_ignores_datagrams_from_other_addresses() {
     let responder = std::thread::spawn(move || {
         let mut buf = [0u8; 64];
         let (n, from) = server.recv_from(&mut buf).unwrap();
+        // Queued first: the client reads the forged reply before the genuine one.
         stranger.send_to(b"forged!", from).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
         server.send_to(&buf[..n], from).unwrap();
     });
     let output = run(&client, &["127.0.0.1", "genuine", &port], LIMIT);

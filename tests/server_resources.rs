@@ -15,6 +15,8 @@ use std::time::Duration;
 use sockit::echo::echo_handler;
 use sockit::net::socket::Bind;
 use sockit::server::{Mode, Protocol, Server};
+use support::in_process::listen_queue;
+use support::waits::wait_for_value;
 
 fn count(dir: &str) -> usize {
     fs::read_dir(dir).expect(dir).count()
@@ -48,7 +50,13 @@ fn serve_some_clients(server: &Server) -> Option<TcpStream> {
         assert_eq!(echoed, data);
     }
     let idle = (server.protocol() == Protocol::Tcp).then(|| TcpStream::connect(addr).unwrap());
-    thread::sleep(Duration::from_millis(50)); // accepted before the stop comes
+    if idle.is_some() {
+        // Accepted before the stop comes: the listen queue is empty.
+        let what = "the idle connection accepted";
+        wait_for_value(Duration::from_secs(30), what, 0, || {
+            listen_queue(addr.port())
+        });
+    }
     idle
 }
 
