@@ -118,6 +118,39 @@ proptest! {
     }
 
     #[test]
+    fn oversize_messages_are_reported_once_and_skipped_whatever_the_chunking(
+        messages in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..=70), 0..20),
+        sizes in prop::collection::vec(1usize..90, 1..10),
+    ) {
+        for framing in framings(40) {
+            let Some(stream) = encode(&framing, &messages) else { continue };
+            // Each message over 40 bytes is one MessageTooLong, in its place.
+            let expected: Vec<Option<&Vec<u8>>> =
+                messages.iter().map(|m| (m.len() <= 40).then_some(m)).collect();
+            let mut decoder = Decoder::new(framing.clone());
+            let mut found = Vec::new();
+            for piece in cut(&stream, &sizes) {
+                decoder.push(piece);
+                loop {
+                    match decoder.decode() {
+                        Ok(Decoded::Message(range)) => {
+                            found.push(Some(decoder.message(range).to_vec()));
+                        }
+                        Ok(Decoded::NeedMore) => break,
+                        Err(err) => {
+                            prop_assert_eq!(err.code(), ErrorCode::MessageTooLong);
+                            found.push(None);
+                        }
+                    }
+                }
+            }
+            let found: Vec<Option<&Vec<u8>>> = found.iter().map(Option::as_ref).collect();
+            prop_assert_eq!(&found, &expected, "{:?}", framing);
+            prop_assert_eq!(decoder.end_of_stream(), ErrorCode::Eof);
+        }
+    }
+
+    #[test]
     fn fixed_messages_survive_any_chunking(
         size in 1usize..20,
         count in 0usize..30,

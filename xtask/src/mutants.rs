@@ -39,7 +39,7 @@ pub const AREAS: [Area; 4] = [
         name: "framing",
         files: "src/framing/",
         mutants: "^src/framing/",
-        tests: &["framing", "messages_api", "message_programs"],
+        tests: &["framing", "framing_memory", "messages_api", "message_programs"],
     },
     Area {
         name: "net",
@@ -276,8 +276,8 @@ mod tests {
         assert_eq!(
             line,
             "mutants --re ^src/framing/ --output out --cargo-arg=--lib \
-             --cargo-arg=--test=framing --cargo-arg=--test=messages_api \
-             --cargo-arg=--test=message_programs --jobs 1"
+             --cargo-arg=--test=framing --cargo-arg=--test=framing_memory \
+             --cargo-arg=--test=messages_api --cargo-arg=--test=message_programs --jobs 1"
         );
         let narrowed = mutants_args(
             area("server").unwrap(),
