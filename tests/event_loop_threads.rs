@@ -18,6 +18,7 @@ use sockit::ffi::server::*;
 use sockit::net::socket::Bind;
 use sockit::server::{Connection, Handler, Mode, Protocol, Server, StreamHandler};
 use support::udp_request_once;
+use support::waits::join_within;
 
 /// Echoes, and remembers which threads served connections.
 #[derive(Default)]
@@ -87,7 +88,12 @@ fn connections_are_spread_over_the_threads_and_all_served() {
     let threads = echo.threads.lock().unwrap().len();
     assert!(threads > 1, "served on {threads} thread(s)");
     server.stop();
-    running.join().unwrap().expect("the run ends cleanly");
+    join_within(
+        running,
+        Duration::from_secs(30),
+        "the run to end after the stop",
+    )
+    .expect("the run ends cleanly");
     assert!(TcpStream::connect(addr).is_err(), "no thread still listens");
 }
 
@@ -123,7 +129,12 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
         "one thread took every sender"
     );
     server.stop();
-    running.join().unwrap().expect("the run ends cleanly");
+    join_within(
+        running,
+        Duration::from_secs(30),
+        "the run to end after the stop",
+    )
+    .expect("the run ends cleanly");
 }
 
 #[test]

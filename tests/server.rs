@@ -110,7 +110,7 @@ fn a_failing_handler_or_client_ends_its_own_connection_only() {
             );
         }
         server.stop();
-        running.join().unwrap().unwrap();
+        join_within(running, LIMIT, "the run to end after the stop").unwrap();
     }
 }
 
@@ -147,7 +147,7 @@ fn timers_fire_in_order_on_the_run_thread_and_are_cancelled_when_it_ends() {
     });
     server.set_grace(Duration::ZERO).unwrap_err();
     server.stop();
-    let (result, run_thread) = running.join().unwrap();
+    let (result, run_thread) = join_within(running, LIMIT, "the run to end after the stop");
     result.unwrap();
     let log = log.lock().unwrap().clone();
     let names: Vec<_> = log
@@ -201,7 +201,7 @@ fn the_threaded_mode_serves_at_most_max_workers_at_once() {
     }
     assert_eq!(peak.load(Ordering::SeqCst), 3);
     server.stop();
-    running.join().unwrap().unwrap();
+    join_within(running, LIMIT, "the run to end after the stop").unwrap();
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn the_event_loop_closes_idle_connections_when_asked() {
     let ended = join_within(closed, LIMIT, "the silent connection to close");
     assert_eq!(ended.unwrap(), 0, "the silent one was closed");
     server.stop();
-    running.join().unwrap().unwrap();
+    join_within(running, LIMIT, "the run to end after the stop").unwrap();
 }
 
 fn code_name(code: c_int) -> String {
@@ -405,7 +405,7 @@ fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
             }
             assert!(seen.iter().all(|&s| s), "{mode:?}: each once");
             server.stop();
-            run.join().unwrap().unwrap();
+            join_within(run, LIMIT, "the run to end after the stop").unwrap();
         }
     }
 }

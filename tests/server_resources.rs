@@ -16,7 +16,7 @@ use sockit::echo::echo_handler;
 use sockit::net::socket::Bind;
 use sockit::server::{Mode, Protocol, Server};
 use support::in_process::listen_queue;
-use support::waits::wait_for_value;
+use support::waits::{join_within, wait_for_value};
 
 fn count(dir: &str) -> usize {
     fs::read_dir(dir).expect(dir).count()
@@ -77,7 +77,8 @@ fn no_descriptor_thread_or_child_outlives_a_run() {
             };
             let idle = serve_some_clients(&server);
             server.stop();
-            running.join().unwrap().unwrap();
+            let what = "the run to end after the stop";
+            join_within(running, Duration::from_secs(30), what).unwrap();
             drop(idle);
             drop(server);
             let what = format!("{protocol:?} {mode:?}");
