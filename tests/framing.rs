@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use socket2::Socket;
@@ -78,20 +79,34 @@ fn read_in_lockstep(framing: Framing, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
     socket.set_nonblocking(true).unwrap();
     let mut reader = Reader::new(framing);
     let mut found = Vec::new();
+    // Every message takes at least one byte of the stream: a reader that gives more than
+    // were sent is broken, and this loop must not go on for ever with it.
+    let sent: usize = pieces.iter().map(|piece| piece.len()).sum();
     let drain = |reader: &mut Reader, found: &mut Vec<Vec<u8>>| loop {
+        assert!(
+            found.len() <= sent,
+            "more messages than the {sent} bytes sent"
+        );
         match reader.read(&socket) {
             Ok(message) => found.push(message.to_vec()),
             Err(err) => return err.code(),
         }
     };
+    let readable = |socket: &Socket| {
+        let limit = Instant::now() + Duration::from_secs(30);
+        assert!(
+            wait_for(socket, Interest::READ, Some(limit)).unwrap(),
+            "the bytes sent never arrived"
+        );
+    };
     for piece in pieces {
         writer.write_all(piece).unwrap();
-        assert!(wait_for(&socket, Interest::READ, None).unwrap());
+        readable(&socket);
         let code = drain(&mut reader, &mut found);
         assert_eq!(code, ErrorCode::WouldBlock, "resumable, not an error");
     }
     drop(writer);
-    wait_for(&socket, Interest::READ, None).unwrap();
+    readable(&socket);
     assert_eq!(drain(&mut reader, &mut found), ErrorCode::Eof);
     found
 }
