@@ -419,16 +419,7 @@ fn udp_echo_returns_every_datagram_whole_in_batches_and_alone() {
 fn the_udp_event_loop_waits_again_after_a_burst() {
     for library_echo in [true, false] {
         let server = udp_echo_server(Mode::EventLoop, library_echo);
-        let (tid_sender, tid) = std::sync::mpsc::channel();
-        let running = {
-            let server = Arc::clone(&server);
-            thread::spawn(move || {
-                // SAFETY: gettid has no preconditions.
-                tid_sender.send(unsafe { libc::gettid() }).unwrap();
-                server.run()
-            })
-        };
-        let tid = tid.recv().unwrap();
+        let (running, tid) = support::in_process::start_with_tid(&server);
         let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         client.connect(server.local_addr()).unwrap();
         client
@@ -446,7 +437,7 @@ fn the_udp_event_loop_waits_again_after_a_burst() {
             }
             // Idle now: the run thread goes back to waiting in epoll.
             wait_until(LIMIT, "the run thread to wait in epoll_wait", || {
-                waits_in_epoll(tid)
+                support::in_process::waits_in_epoll(tid)
             });
             client.send(b"after a pause").unwrap();
             let n = client
@@ -457,16 +448,4 @@ fn the_udp_event_loop_waits_again_after_a_burst() {
         server.stop();
         join_within(running, LIMIT, "the run to end").unwrap();
     }
-}
-
-/// Whether a thread of this process is blocked in `epoll_wait` (Linux's
-/// /proc/self/task/<tid>/syscall starts with the number of the call it is blocked in).
-#[cfg(target_os = "linux")]
-fn waits_in_epoll(tid: libc::pid_t) -> bool {
-    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"));
-    let number = syscall.unwrap_or_default();
-    let number = number.split_whitespace().next().unwrap_or_default();
-    [libc::SYS_epoll_wait, libc::SYS_epoll_pwait]
-        .iter()
-        .any(|call| number == call.to_string())
 }

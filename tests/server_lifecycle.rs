@@ -193,7 +193,7 @@ fn holding_handler(serving: Arc<AtomicUsize>) -> Handler {
 #[cfg(target_os = "linux")]
 #[test]
 fn at_most_max_workers_are_served_at_once_and_the_rest_wait_in_the_listen_queue() {
-    use support::in_process::{listen_queue, live_children};
+    use support::in_process::{listen_queue, live_children, start_with_tid, waits_in_epoll};
     use support::waits::wait_for_value;
     let _forking = forking_lock();
     const CLIENTS: usize = 5;
@@ -211,7 +211,7 @@ fn at_most_max_workers_are_served_at_once_and_the_rest_wait_in_the_listen_queue(
         if mode != Mode::Iterative {
             server.set_max_workers(max_workers).unwrap();
         }
-        let running = start(&server);
+        let (running, run_thread) = start_with_tid(&server);
         let (served, served_rx) = mpsc::channel();
         let clients: Vec<_> = (0..CLIENTS)
             .map(|i| {
@@ -242,6 +242,10 @@ fn at_most_max_workers_are_served_at_once_and_the_rest_wait_in_the_listen_queue(
         } else {
             assert_eq!(serving.load(Ordering::SeqCst), max_workers, "{mode:?}");
         }
+        // Meanwhile the run waits for a worker to finish, asleep: it does not go round
+        // looking at the clients it cannot take yet.
+        let what = format!("{mode:?}: the run thread asleep in epoll_wait while all are busy");
+        wait_until(QUEUE_LIMIT, &what, || waits_in_epoll(run_thread));
         // Each client that leaves makes room for the next, until all were served.
         let mut clients: Vec<_> = clients.into_iter().map(Some).collect();
         let mut served_now = first;

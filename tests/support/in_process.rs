@@ -24,6 +24,35 @@ pub fn start(server: &Arc<Server>) -> thread::JoinHandle<sockit::Result<()>> {
     thread::spawn(move || server.run())
 }
 
+/// Runs the server on a thread, as [`start`] does, and returns that thread's id in the
+/// system too (for /proc).
+#[cfg(target_os = "linux")]
+pub fn start_with_tid(
+    server: &Arc<Server>,
+) -> (thread::JoinHandle<sockit::Result<()>>, libc::pid_t) {
+    let server = Arc::clone(server);
+    let (tid_sender, tid) = std::sync::mpsc::channel();
+    let running = thread::spawn(move || {
+        // SAFETY: gettid has no preconditions.
+        tid_sender.send(unsafe { libc::gettid() }).unwrap();
+        server.run()
+    });
+    (running, tid.recv().expect("the run thread's id"))
+}
+
+/// Whether a thread of this process is blocked in `epoll_wait`: Linux's
+/// /proc/self/task/<tid>/syscall starts with the number of the call a blocked thread is in
+/// (a thread that is running shows "running").
+#[cfg(target_os = "linux")]
+pub fn waits_in_epoll(tid: libc::pid_t) -> bool {
+    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"));
+    let syscall = syscall.unwrap_or_default();
+    let number = syscall.split_whitespace().next().unwrap_or_default();
+    [libc::SYS_epoll_wait, libc::SYS_epoll_pwait]
+        .iter()
+        .any(|call| number == call.to_string())
+}
+
 /// A client connected to the server, whose reads fail after [`REPLY_LIMIT`].
 pub fn connect(server: &Server) -> TcpStream {
     let stream = TcpStream::connect(server.local_addr()).expect("connect");
