@@ -280,6 +280,42 @@ fn a_client_that_closed_before_its_echo_raises_no_sigpipe_in_every_mode() {
     }
 }
 
+/// Out of descriptors, with clients waiting in the listen queue, a server pauses accepting
+/// and sleeps until it tries again (the clients wait, as documented), instead of trying again
+/// at once in a loop that takes a core while the shortage lasts.
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_descriptors_a_server_sleeps_between_attempts_to_accept() {
+    use support::in_process::listen_queue;
+    use support::waits::wait_until;
+    for mode in ["threaded", "event-loop"] {
+        let server = Server::start(
+            &programs().path("fault_server", Linkage::Static),
+            &["tcp", mode, "--nofile", "24"],
+        );
+        let (pid, port) = (server.pid(), server.port());
+        // Idle clients, more than the server has descriptors for.
+        let _clients: Vec<TcpStream> = (0..60)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+            .collect();
+        let descriptors = || {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .unwrap()
+                .count()
+        };
+        let what = format!("{mode}: the server out of descriptors, clients still queued");
+        wait_until(Duration::from_secs(30), &what, || {
+            descriptors() >= 24 && listen_queue(port) > 0
+        });
+        // fault_server runs the server on its main thread.
+        let what = format!("{mode}: the run thread asleep in epoll_wait during the shortage");
+        wait_until(Duration::from_secs(10), &what, || {
+            support::thread_waits_in_epoll(pid, pid)
+        });
+        assert!(listen_queue(port) > 0, "{mode}: still short of descriptors");
+    }
+}
+
 /// Sends `payload` to 127.0.0.1:`port` as a UDP datagram whose source port is 0, as a
 /// sender's race or a forger can: through a raw socket, which needs root. `None` without.
 fn send_from_port_0(port: u16, payload: &[u8]) -> Option<()> {

@@ -40,17 +40,12 @@ pub fn start_with_tid(
     (running, tid.recv().expect("the run thread's id"))
 }
 
-/// Whether a thread of this process is blocked in `epoll_wait`: Linux's
-/// /proc/self/task/<tid>/syscall starts with the number of the call a blocked thread is in
-/// (a thread that is running shows "running").
+/// Whether a thread of this process is blocked in `epoll_wait` (see
+/// [`super::thread_waits_in_epoll`]).
 #[cfg(target_os = "linux")]
 pub fn waits_in_epoll(tid: libc::pid_t) -> bool {
-    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"));
-    let syscall = syscall.unwrap_or_default();
-    let number = syscall.split_whitespace().next().unwrap_or_default();
-    [libc::SYS_epoll_wait, libc::SYS_epoll_pwait]
-        .iter()
-        .any(|call| number == call.to_string())
+    let tid = u32::try_from(tid).expect("a thread id");
+    super::thread_waits_in_epoll(std::process::id(), tid)
 }
 
 /// A client connected to the server, whose reads fail after [`REPLY_LIMIT`].

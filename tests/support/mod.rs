@@ -563,6 +563,19 @@ impl Drop for Server {
     }
 }
 
+/// Whether thread `tid` of process `pid` is blocked in `epoll_wait`: Linux's
+/// /proc/<pid>/task/<tid>/syscall starts with the number of the call a blocked thread is in
+/// (a thread that is running shows "running").
+#[cfg(target_os = "linux")]
+pub fn thread_waits_in_epoll(pid: u32, tid: u32) -> bool {
+    let syscall = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"));
+    let syscall = syscall.unwrap_or_default();
+    let number = syscall.split_whitespace().next().unwrap_or_default();
+    [libc::SYS_epoll_wait, libc::SYS_epoll_pwait]
+        .iter()
+        .any(|call| number == call.to_string())
+}
+
 /// The child processes of `pid`, live or not yet reaped, as their /proc stat lines (Linux).
 pub fn children(pid: u32) -> Vec<String> {
     let parent = pid.to_string();
