@@ -39,7 +39,12 @@ pub const AREAS: [Area; 4] = [
         name: "framing",
         files: "src/framing/",
         mutants: "^src/framing/",
-        tests: &["framing", "framing_memory", "messages_api", "message_programs"],
+        tests: &[
+            "framing",
+            "framing_memory",
+            "messages_api",
+            "message_programs",
+        ],
     },
     Area {
         name: "net",
