@@ -227,6 +227,27 @@ fn read_timeout_and_would_block_are_distinct() {
 }
 
 #[test]
+fn an_expiring_write_timeout_is_sockit_etimedout() {
+    let (client, server) = tcp_pair();
+    // The server reads nothing: the socket buffers fill, and a send waits past its timeout.
+    ok(sockit_set_write_timeout(client, 200));
+    let data = vec![b'w'; 64 << 20];
+    let started = Instant::now();
+    let sent = send_all(client, &data);
+    fails_with(sent, SOCKIT_ETIMEDOUT);
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "not before the timeout"
+    );
+    // SAFETY: the buffer is readable for its length.
+    let one = unsafe { sockit_send(client, data.as_ptr().cast(), data.len()) };
+    fails_with(one, SOCKIT_ETIMEDOUT);
+    for sock in [client, server] {
+        ok(sockit_close(sock));
+    }
+}
+
+#[test]
 fn accept_on_a_non_blocking_listener_would_block_and_returns_blocking_sockets() {
     let listener = tcp_listen(Some(c"127.0.0.1"), 4).unwrap();
     ok(sockit_set_nonblocking(listener, 1));
@@ -609,6 +630,48 @@ fn handles_that_are_not_sockets_are_refused_and_left_open() {
     for fd in fds {
         // SAFETY: our own pipe descriptors, closed once.
         unsafe { libc::close(fd) };
+    }
+}
+
+#[test]
+fn handle_client_returns_ok_when_the_client_closes_and_the_error_when_it_resets() {
+    // A reset needs SO_LINGER 0, set here through the Unix API.
+    let cases: &[bool] = if cfg!(unix) { &[false, true] } else { &[false] };
+    for &reset in cases {
+        let (client, server) = tcp_pair();
+        let serving = thread::spawn(move || sockit_handle_client(server));
+        fails_with(send_all(client, b"echo me"), 7);
+        let mut echo = [0u8; 7];
+        assert_eq!(recv_exact(client, &mut echo), 7);
+        assert_eq!(&echo, b"echo me");
+        if reset {
+            #[cfg(unix)]
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: SO_LINGER takes one struct linger, given with its size.
+            #[cfg(unix)]
+            let rc = unsafe {
+                libc::setsockopt(
+                    client,
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    (&linger as *const libc::linger).cast(),
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                )
+            };
+            #[cfg(unix)]
+            assert_eq!(rc, 0);
+        } else {
+            ok(sockit_shutdown(client, SOCKIT_SHUT_WR));
+            let mut rest = [0u8; 1];
+            assert_eq!(recv(client, &mut rest), 0, "closed after the client's end");
+        }
+        ok(sockit_close(client));
+        let rc = support::waits::join_within(serving, Duration::from_secs(30), "HandleClient");
+        let expected = if reset { SOCKIT_ECONNRESET } else { SOCKIT_OK };
+        fails_with(rc.into(), expected);
     }
 }
 

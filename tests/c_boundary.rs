@@ -260,8 +260,16 @@ fn die_reports_the_failure_that_happened_last() {
             String::from_utf8_lossy(&output.stderr),
             "fopen: No such file or directory\n"
         );
-        // After a sockit success, Die is perror: errno as the program left it; no prefix
-        // for a NULL message.
+        // After a sockit success, Die is perror: errno, which the success kept, in the
+        // system's words ("Result too large for the buffer given" is sockit's, for the
+        // failure before it).
+        let output = run(&check, &["die-after-success"], LIMIT);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "after a success: Numerical result out of range\n"
+        );
+        // And errno as the program left it; no prefix for a NULL message.
         let output = run(&check, &["die-null"], LIMIT);
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(

@@ -17,7 +17,8 @@ use sockit::ffi::error::*;
 use sockit::ffi::server::*;
 use sockit::net::socket::Bind;
 use sockit::server::{Conn, Handler, Mode, Protocol, Server, StreamHandler};
-use support::udp_request;
+use support::udp_request_once;
+use support::waits::join_within;
 
 /// Echoes, and remembers which threads served connections.
 #[derive(Default)]
@@ -87,7 +88,12 @@ fn connections_are_spread_over_the_threads_and_all_served() {
     let threads = echo.threads.lock().unwrap().len();
     assert!(threads > 1, "served on {threads} thread(s)");
     server.stop();
-    running.join().unwrap().expect("the run ends cleanly");
+    join_within(
+        running,
+        Duration::from_secs(30),
+        "the run to end after the stop",
+    )
+    .expect("the run ends cleanly");
     assert!(TcpStream::connect(addr).is_err(), "no thread still listens");
 }
 
@@ -111,12 +117,11 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.connect(server.local_addr()).unwrap();
         socket
-            .set_read_timeout(Some(Duration::from_secs(2)))
+            .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let message = [i; 100];
         let mut reply = [0u8; 200];
-        let len = udp_request(&socket, &message, &mut reply)
-            .unwrap_or_else(|| panic!("sender {i}: no reply"));
+        let len = udp_request_once(&socket, &message, &mut reply);
         assert_eq!(&reply[..len], &message[..]);
     }
     assert!(
@@ -124,7 +129,12 @@ fn datagrams_from_many_senders_are_answered_by_every_thread() {
         "one thread took every sender"
     );
     server.stop();
-    running.join().unwrap().expect("the run ends cleanly");
+    join_within(
+        running,
+        Duration::from_secs(30),
+        "the run to end after the stop",
+    )
+    .expect("the run ends cleanly");
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use socket2::Socket;
@@ -85,20 +86,34 @@ fn read_in_lockstep(framing: Framing, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
     socket.set_nonblocking(true).unwrap();
     let mut reader = Reader::new(framing);
     let mut found = Vec::new();
+    // Every message takes at least one byte of the stream: a reader that gives more than
+    // were sent is broken, and this loop must not go on for ever with it.
+    let sent: usize = pieces.iter().map(|piece| piece.len()).sum();
     let drain = |reader: &mut Reader, found: &mut Vec<Vec<u8>>| loop {
+        assert!(
+            found.len() <= sent,
+            "more messages than the {sent} bytes sent"
+        );
         match reader.read(&socket) {
             Ok(message) => found.push(message.to_vec()),
             Err(err) => return err.code(),
         }
     };
+    let readable = |socket: &Socket| {
+        let limit = Instant::now() + Duration::from_secs(30);
+        assert!(
+            wait_for(socket, Interest::READ, Some(limit)).unwrap(),
+            "the bytes sent never arrived"
+        );
+    };
     for piece in pieces {
         writer.write_all(piece).unwrap();
-        assert!(wait_for(&socket, Interest::READ, None).unwrap());
+        readable(&socket);
         let code = drain(&mut reader, &mut found);
         assert_eq!(code, ErrorCode::EAGAIN, "resumable, not an error");
     }
     drop(writer);
-    wait_for(&socket, Interest::READ, None).unwrap();
+    readable(&socket);
     assert_eq!(drain(&mut reader, &mut found), ErrorCode::EOF);
     found
 }
@@ -106,7 +121,7 @@ fn read_in_lockstep(framing: Framing, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
 proptest! {
     #[test]
     fn any_chunking_gives_back_the_same_messages(
-        messages in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..30),
+        messages in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..=40), 0..30),
         sizes in prop::collection::vec(1usize..50, 1..10),
     ) {
         for framing in framings(40) {
@@ -120,6 +135,39 @@ proptest! {
                 }
             }
             prop_assert_eq!(&found, &messages, "{:?}", framing);
+            prop_assert_eq!(decoder.end_of_stream(), ErrorCode::EOF);
+        }
+    }
+
+    #[test]
+    fn oversize_messages_are_reported_once_and_skipped_whatever_the_chunking(
+        messages in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..=70), 0..20),
+        sizes in prop::collection::vec(1usize..90, 1..10),
+    ) {
+        for framing in framings(40) {
+            let Some(stream) = encode(&framing, &messages) else { continue };
+            // Each message over 40 bytes is one MessageTooLong, in its place.
+            let expected: Vec<Option<&Vec<u8>>> =
+                messages.iter().map(|m| (m.len() <= 40).then_some(m)).collect();
+            let mut decoder = Decoder::new(framing.clone());
+            let mut found = Vec::new();
+            for piece in cut(&stream, &sizes) {
+                decoder.push(piece);
+                loop {
+                    match decoder.decode() {
+                        Ok(Decoded::Message(range)) => {
+                            found.push(Some(decoder.message(range).to_vec()));
+                        }
+                        Ok(Decoded::NeedMore) => break,
+                        Err(err) => {
+                            prop_assert_eq!(err.code(), ErrorCode::EMSGSIZE);
+                            found.push(None);
+                        }
+                    }
+                }
+            }
+            let found: Vec<Option<&Vec<u8>>> = found.iter().map(Option::as_ref).collect();
+            prop_assert_eq!(&found, &expected, "{:?}", framing);
             prop_assert_eq!(decoder.end_of_stream(), ErrorCode::EOF);
         }
     }
@@ -151,7 +199,7 @@ proptest! {
 
     #[test]
     fn a_non_blocking_reader_resumes_at_any_cut_over_tcp(
-        messages in prop::collection::vec(prop::collection::vec(1u8..=255, 0..300), 1..20),
+        messages in prop::collection::vec(prop::collection::vec(1u8..=255, 0..=300), 1..20),
         sizes in prop::collection::vec(1usize..700, 1..8),
     ) {
         for framing in framings(300) {

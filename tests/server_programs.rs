@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use support::experiments::{lengthy_udp, slow_tcp};
-use support::{Linkage, Server, programs, udp_request, zombie_children};
+use support::{Linkage, Server, programs, read_until_closed, udp_request, zombie_children};
 
 const MODES: [&str; 4] = ["iterative", "threaded", "forking", "event-loop"];
 
@@ -121,13 +121,12 @@ fn udp_servers_answer_every_datagram_size_from_many_clients_in_every_mode() {
     }
 }
 
+/// The tutorial's two experiments, shortened: every request and client is served, and none
+/// faster than its delays allow (iterative mode one after the other). How much faster the
+/// concurrent modes are is a speed, measured by `cargo run --release --example
+/// tutorial_table` (the README's table), not asserted here.
 #[test]
 fn tutorial_experiments_have_the_tutorials_shape() {
-    if std::env::var_os(support::WRAPPER).is_some() {
-        // Under a checker (valgrind) a program runs tens of times slower, forking most of
-        // all: the timings this test compares say nothing there.
-        return;
-    }
     // The tutorial's 20 requests of 5 s and 20 clients at 0.1 s a byte, shortened.
     let (count, delay) = (10, 0.3);
     let iterative = lengthy_udp("iterative", count, delay).seconds;
@@ -138,8 +137,8 @@ fn tutorial_experiments_have_the_tutorials_shape() {
     for mode in ["threaded", "forking", "event-loop"] {
         let concurrent = lengthy_udp(mode, count, delay).seconds;
         assert!(
-            concurrent >= delay * 0.95 && concurrent < iterative / 3.0,
-            "{mode}: one delay plus overhead, {concurrent:.2} s against {iterative:.2} s"
+            concurrent >= delay * 0.95,
+            "{mode}: at least one delay, {concurrent:.2} s"
         );
     }
     // "hello [n]" is 9 bytes: 9 sent and 9 read at 20 ms each is 0.36 s per client.
@@ -151,10 +150,10 @@ fn tutorial_experiments_have_the_tutorials_shape() {
         "iterative: the clients wait for each other, {iterative:.2} s"
     );
     for mode in ["threaded", "forking", "event-loop"] {
-        let concurrent = slow_tcp(mode, clients, delay_ms).seconds;
+        let took = slow_tcp(mode, clients, delay_ms).seconds;
         assert!(
-            concurrent >= one_client * 0.95 && concurrent < iterative / 3.0,
-            "{mode}: about one client's time, {concurrent:.2} s against {iterative:.2} s"
+            took >= one_client * 0.95,
+            "{mode}: at least one client's time, {took:.2} s"
         );
     }
 }
@@ -189,12 +188,12 @@ fn forking_servers_leave_no_zombies() {
                 assert_eq!(echo_over_tcp(port, data.clone()), data);
             }
         }
-        // Children that have exited are reaped within milliseconds, not only at the stop.
-        thread::sleep(Duration::from_millis(300));
-        assert_eq!(
-            zombie_children(server.pid()),
-            Vec::<String>::new(),
-            "{program}"
+        // Children that have exited are reaped while the server runs, not only at the stop.
+        let pid = server.pid();
+        support::waits::wait_until(
+            Duration::from_secs(10),
+            &format!("{program}: its exited children reaped"),
+            || zombie_children(pid).is_empty(),
         );
         let status = server.terminate(Duration::from_secs(10));
         assert!(status.is_some_and(|s| s.success()), "{program}: {status:?}");
@@ -217,15 +216,103 @@ fn a_signal_while_clients_are_served_stops_the_server_cleanly() {
         assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
         // After the grace period its connection was closed, not left hanging.
         busy.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut rest = Vec::new();
-        let outcome = busy.read_to_end(&mut rest);
-        assert!(
-            matches!(outcome, Ok(0))
-                || outcome.is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock),
-            "{mode}: the connection ends"
-        );
+        let rest = read_until_closed(&mut busy, &format!("{mode}: the busy client is cut"));
+        assert_eq!(rest, b"", "{mode}");
         // New clients are refused once it is gone.
         assert!(TcpStream::connect(("127.0.0.1", server.port())).is_err());
+    }
+}
+
+/// Sends `signal` to process `pid`.
+fn signal(pid: u32, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+    // SAFETY: kill takes plain integers; the process is the test's own child.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+/// The bytes `stream` has sent that its peer's system has not yet taken (Linux's SIOCOUTQ).
+fn unacknowledged(stream: &TcpStream) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut queued: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ (SIOCOUTQ) writes one int; the descriptor is a live TCP socket.
+    assert_eq!(
+        unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) },
+        0
+    );
+    usize::try_from(queued).unwrap()
+}
+
+/// A client that closes (a FIN, not a reset) before its echo comes: the server's first send
+/// to it draws a reset, and its next send fails with EPIPE, which must be an error code and
+/// not a SIGPIPE that kills the server. The server is held stopped while the client sends
+/// and closes, so that the close comes first; the client sends more than one receive's worth
+/// (the event loop reads 64 KiB at a time) so that the server sends more than once.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_closed_before_its_echo_raises_no_sigpipe_in_every_mode() {
+    for mode in MODES {
+        let mut server = Server::start(
+            &programs().path("tcp_multi_echo_server", Linkage::Static),
+            &["0", mode],
+        );
+        let port = server.port();
+        signal(server.pid(), libc::SIGSTOP);
+        let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        client.write_all(&payload(0, 100 * 1024)).unwrap();
+        support::waits::wait_until(
+            Duration::from_secs(10),
+            "the server's system to take every byte the client sent",
+            || unacknowledged(&client) == 0,
+        );
+        drop(client);
+        signal(server.pid(), libc::SIGCONT);
+        server.expect_stdout_line("Client connected: 127.0.0.1");
+        let data = payload(1, 1000);
+        let echoed = std::panic::catch_unwind(|| echo_over_tcp(port, data.clone()));
+        let exited = server.exited();
+        assert_eq!(exited, None, "{mode}: the server ended ({exited:?})");
+        assert!(
+            echoed.expect("an echo") == data,
+            "{mode}: served afterwards"
+        );
+        let status = server.terminate(Duration::from_secs(10));
+        assert!(status.is_some_and(|s| s.success()), "{mode}: {status:?}");
+    }
+}
+
+/// Out of descriptors, with clients waiting in the listen queue, a server pauses accepting
+/// and sleeps until it tries again (the clients wait, as documented), instead of trying again
+/// at once in a loop that takes a core while the shortage lasts.
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_descriptors_a_server_sleeps_between_attempts_to_accept() {
+    use support::in_process::listen_queue;
+    use support::waits::wait_until;
+    for mode in ["threaded", "event-loop"] {
+        let server = Server::start(
+            &programs().path("fault_server", Linkage::Static),
+            &["tcp", mode, "--nofile", "24"],
+        );
+        let (pid, port) = (server.pid(), server.port());
+        // Idle clients, more than the server has descriptors for.
+        let _clients: Vec<TcpStream> = (0..60)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+            .collect();
+        let descriptors = || {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .unwrap()
+                .count()
+        };
+        let what = format!("{mode}: the server out of descriptors, clients still queued");
+        wait_until(Duration::from_secs(30), &what, || {
+            descriptors() >= 24 && listen_queue(port) > 0
+        });
+        // fault_server runs the server on its main thread.
+        let what = format!("{mode}: the run thread asleep in epoll_wait during the shortage");
+        wait_until(Duration::from_secs(10), &what, || {
+            support::thread_waits_in_epoll(pid, pid)
+        });
+        assert!(listen_queue(port) > 0, "{mode}: still short of descriptors");
     }
 }
 

@@ -15,6 +15,8 @@ use std::time::Duration;
 use sockit::net::socket::Bind;
 use sockit::server::echo_handler;
 use sockit::server::{Mode, Protocol, Server};
+use support::in_process::listen_queue;
+use support::waits::{join_within, wait_for_value};
 
 fn count(dir: &str) -> usize {
     fs::read_dir(dir).expect(dir).count()
@@ -48,7 +50,13 @@ fn serve_some_clients(server: &Server) -> Option<TcpStream> {
         assert_eq!(echoed, data);
     }
     let idle = (server.protocol() == Protocol::Tcp).then(|| TcpStream::connect(addr).unwrap());
-    thread::sleep(Duration::from_millis(50)); // accepted before the stop comes
+    if idle.is_some() {
+        // Accepted before the stop comes: the listen queue is empty.
+        let what = "the idle connection accepted";
+        wait_for_value(Duration::from_secs(30), what, 0, || {
+            listen_queue(addr.port())
+        });
+    }
     idle
 }
 
@@ -69,7 +77,8 @@ fn no_descriptor_thread_or_child_outlives_a_run() {
             };
             let idle = serve_some_clients(&server);
             server.stop();
-            running.join().unwrap().unwrap();
+            let what = "the run to end after the stop";
+            join_within(running, Duration::from_secs(30), what).unwrap();
             drop(idle);
             drop(server);
             let what = format!("{protocol:?} {mode:?}");

@@ -30,13 +30,18 @@ fn tcp_echo(corrupt: bool) -> u16 {
     port
 }
 
-fn udp_echo() -> u16 {
+/// A UDP echo server on loopback; `drop_every` > 0 leaves every so many datagrams unanswered.
+fn udp_echo(drop_every: usize) -> u16 {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
     thread::spawn(move || {
         let mut buf = [0u8; 65536];
+        let mut received = 0;
         while let Ok((n, from)) = socket.recv_from(&mut buf) {
-            let _ = socket.send_to(&buf[..n], from);
+            received += 1;
+            if drop_every == 0 || received % drop_every != 0 {
+                let _ = socket.send_to(&buf[..n], from);
+            }
         }
     });
     port
@@ -75,7 +80,8 @@ fn ping_counts_round_trips_over_every_connection() {
     ]));
     assert_eq!(r["connections_served"], 20);
     assert_eq!(r["echo_mismatches"], 0);
-    assert!(r["round_trips"].as_u64().unwrap() > 100, "{r}");
+    // How many is a speed, for the benchmarks; here only that they were counted.
+    assert!(r["round_trips"].as_u64().unwrap() > 0, "{r}");
     assert!(r["latency_p50_us"].as_f64().unwrap() > 0.0);
 }
 
@@ -87,12 +93,37 @@ fn stream_echoes_every_byte() {
     assert_eq!(r["complete"], 1);
 }
 
+/// `sockit-load udp` for half a second against [`udp_echo`]`(drop_every)`, a datagram
+/// unanswered for `loss` seconds counted lost: (echoes, lost), with no echo that differs.
+fn udp_run(drop_every: usize, loss: &str) -> (u64, u64) {
+    let to = format!("127.0.0.1:{}", udp_echo(drop_every));
+    let args = [
+        "udp",
+        "--to",
+        &to,
+        "--seconds",
+        "0.5",
+        "--warmup",
+        "0",
+        "--loss",
+        loss,
+    ];
+    let r = report(&load(&[&args[..], &["--json"]].concat()));
+    assert_eq!(r["echo_mismatches"], 0, "{r}");
+    (r["echoes"].as_u64().unwrap(), r["lost"].as_u64().unwrap())
+}
+
 #[test]
 fn udp_counts_echoes_and_no_losses_on_loopback() {
-    let to = format!("127.0.0.1:{}", udp_echo());
-    let r = report(&load(&["udp", "--to", &to, "--seconds", "0.5", "--json"]));
-    assert!(r["echoes"].as_u64().unwrap() > 100, "{r}");
-    assert_eq!(r["echo_mismatches"], 0);
+    // A datagram unanswered for 10 s is lost: none is, on loopback, with 64 in flight.
+    let (echoes, lost) = udp_run(0, "10");
+    assert!(echoes > 0 && lost == 0, "{echoes} echoes, {lost} lost");
+}
+
+#[test]
+fn udp_counts_the_datagrams_a_server_leaves_unanswered_as_lost() {
+    let (echoes, lost) = udp_run(2, "0.05");
+    assert!(echoes > 0 && lost > 0, "{echoes} echoes, {lost} lost");
 }
 
 #[test]
@@ -106,7 +137,7 @@ fn connect_rate_counts_connections() {
         "0.3",
         "--json",
     ]));
-    assert!(r["connections"].as_u64().unwrap() > 10, "{r}");
+    assert!(r["connections"].as_u64().unwrap() > 0, "{r}");
 }
 
 #[test]

@@ -9,6 +9,7 @@
  *     boundary_check die-refused <port>   Die() right after a refused connect
  *     boundary_check die-errno <port>     Die() after a sockit failure and a later libc one
  *     boundary_check die-null             Die(NULL) with errno set by the program
+ *     boundary_check die-after-success    Die() after a sockit failure and a later success
  *     boundary_check die-eof <port>       errno kept by successful calls, then Die() after
  *                                         the server closed the connection
  */
@@ -397,7 +398,7 @@ int main(int argc, char *argv[]) {
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 2) {
-        fprintf(stderr, "USAGE: boundary_check api|sigpipe|truncation|die-refused|die-errno|die-null|die-eof\n");
+        fprintf(stderr, "USAGE: boundary_check api|sigpipe|truncation|die-refused|die-errno|die-null|die-after-success|die-eof\n");
         return 2;
     }
     if (strcmp(argv[1], "api") == 0) {
@@ -421,6 +422,16 @@ int main(int argc, char *argv[]) {
     }
     if (strcmp(argv[1], "die-eof") == 0) {
         die_eof(port);
+    }
+    if (strcmp(argv[1], "die-after-success") == 0) {
+        char small[4];
+        sockit_addr addr;
+        must(sockit_addr_parse("127.0.0.1:7", &addr), "parse");
+        sockit_addr_format(&addr, small, sizeof small); /* fails: SOCKIT_ERANGE, errno ERANGE */
+        if (sockit_parse_port("80") != 80) {             /* a success, which keeps errno */
+            Die("parse port");
+        }
+        Die("after a success"); /* errno's text: sockit's failure is no longer the latest */
     }
     if (strcmp(argv[1], "die-null") == 0) {
         sockit_tcp_connect("127.0.0.1", -5, 5000, &sock); /* fails, then... */

@@ -52,12 +52,13 @@ static long long now_us(void) {
     return now.tv_sec * 1000000LL + now.tv_nsec / 1000;
 }
 
-/* Whether a call that timed out after ms took that long: never less, and not a second more
- * (a timeout that started again with each signal would take for ever). */
+/* Whether a call that timed out after ms took that long: never less, and it ended (a
+ * timeout that started again with each signal would take for ever under a signal every
+ * millisecond; 30 s is only "it ended", not a speed: speed is for benchmarks). */
 static void show_on_time(long long started, long ms) {
     long long took = now_us() - started;
-    printf("  took the %ld ms, not less, not a second more: %s\n", ms,
-           took >= ms * 1000LL && took < (ms + 1000) * 1000LL ? "yes" : "no");
+    printf("  took the %ld ms, not less, and ended: %s\n", ms,
+           took >= ms * 1000LL && took < 30 * 1000000LL ? "yes" : "no");
     fflush(stdout);
 }
 

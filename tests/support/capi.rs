@@ -156,13 +156,23 @@ pub fn loopback(family: c_int, port: u16) -> sockit_addr {
 }
 
 /// A connected loopback TCP pair made with the C API: (client, server side).
+/// A connected pair over loopback: (client, server). Each end's blocking receives and sends
+/// fail with SOCKIT_ETIMEDOUT after [`PAIR_LIMIT_MS`], so that a test whose peer never sends
+/// fails instead of hanging.
 pub fn tcp_pair() -> (sockit_socket, sockit_socket) {
     let listener = tcp_listen(Some(c"127.0.0.1"), 1).unwrap();
     let client = tcp_connect(c"127.0.0.1", local_addr(listener).port, 5000).unwrap();
     let (server, _) = accept(listener);
     ok(sockit_close(listener));
+    for end in [client, server] {
+        ok(sockit_set_read_timeout(end, PAIR_LIMIT_MS));
+        ok(sockit_set_write_timeout(end, PAIR_LIMIT_MS));
+    }
     (client, server)
 }
+
+/// How long a [`tcp_pair`] end blocks at most in one call.
+pub const PAIR_LIMIT_MS: c_int = 30_000;
 
 pub fn set_nonblocking(sock: sockit_socket) {
     ok(sockit_set_nonblocking(sock, 1));

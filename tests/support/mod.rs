@@ -10,6 +10,8 @@
 pub mod c_link;
 pub mod capi;
 pub mod experiments;
+pub mod in_process;
+pub mod waits;
 
 pub use c_link::Linkage;
 use c_link::Toolchain;
@@ -17,7 +19,7 @@ use c_link::Toolchain;
 use std::ffi::OsStr;
 use std::ffi::OsString;
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -39,13 +41,117 @@ pub fn os_string(bytes: &[u8]) -> OsString {
 }
 
 /// Sends `datagram` on a connected UDP `socket` and receives the reply into `reply`; its
-/// length, or `None` if none came. Loopback UDP may still drop under load, so a request
-/// that goes unanswered for the socket's read timeout is sent again, five times in all.
+/// length, or `None` if none came within the socket's read timeout.
+///
+/// Loopback loses no datagram unless a socket's receive buffer is full, and then the system
+/// counts the drop (Linux's /proc/net/udp). So a request is sent again only when the system
+/// dropped a datagram at the server's or the client's socket meanwhile, each resend is
+/// counted ([`udp_resends`]) and said on stderr, and an unanswered request that no drop
+/// explains fails the test: the server lost it. (Elsewhere, with no drop count to read, an
+/// unanswered request fails at once.)
 pub fn udp_request(socket: &UdpSocket, datagram: &[u8], reply: &mut [u8]) -> Option<usize> {
-    (0..5).find_map(|_| {
+    let ports = [
+        socket.local_addr().expect("a bound socket").port(),
+        socket.peer_addr().expect("a connected socket").port(),
+    ];
+    for _ in 0..5 {
+        let drops_before = udp_drops(ports);
         socket.send(datagram).expect("send a datagram");
-        socket.recv(reply).ok()
+        if let Ok(len) = socket.recv(reply) {
+            return Some(len);
+        }
+        let drops = udp_drops(ports);
+        assert!(
+            drops.is_some_and(|drops| Some(drops) > drops_before),
+            "a datagram of {} bytes to port {} went unanswered, and the system dropped none \
+             on the way: the server lost it",
+            datagram.len(),
+            ports[1]
+        );
+        let resends = UDP_RESENDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let _ = writeln!(
+            std::io::stderr(),
+            "resending a datagram to port {}: a full socket buffer dropped one ({resends} \
+             resends in this test process)",
+            ports[1]
+        );
+    }
+    None
+}
+
+/// [`udp_request`] where nothing can fill a socket's buffer (one request at a time, from one
+/// sender): the reply must come to the first send, within the socket's read timeout. Fails
+/// the test otherwise, saying whether the system dropped a datagram on the way.
+#[track_caller]
+pub fn udp_request_once(socket: &UdpSocket, datagram: &[u8], reply: &mut [u8]) -> usize {
+    let ports = [
+        socket.local_addr().expect("a bound socket").port(),
+        socket.peer_addr().expect("a connected socket").port(),
+    ];
+    let drops_before = udp_drops(ports);
+    socket.send(datagram).expect("send a datagram");
+    socket.recv(reply).unwrap_or_else(|err| {
+        let dropped = match (drops_before, udp_drops(ports)) {
+            (Some(before), Some(after)) => format!("the system dropped {}", after - before),
+            _ => "no drop count here".to_string(),
+        };
+        panic!(
+            "a datagram of {} bytes to port {} went unanswered ({err}; {dropped}): lost on \
+             loopback",
+            datagram.len(),
+            ports[1]
+        )
     })
+}
+
+static UDP_RESENDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many requests [`udp_request`] sent again in this process.
+pub fn udp_resends() -> usize {
+    UDP_RESENDS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The datagrams the system dropped at the UDP sockets bound to any of `ports` (full receive
+/// buffers), from Linux's /proc/net/udp and udp6; `None` where there is no such count.
+pub fn udp_drops(ports: [u16; 2]) -> Option<u64> {
+    let mut drops = 0;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(table) = fs::read_to_string(table) else {
+            return None;
+        };
+        for line in table.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address ... the last field is the socket's drop count.
+            let port = fields
+                .get(1)
+                .and_then(|local| local.rsplit_once(':'))
+                .and_then(|(_, port)| u16::from_str_radix(port, 16).ok());
+            if port.is_some_and(|port| ports.contains(&port)) {
+                drops += fields
+                    .last()
+                    .and_then(|d| d.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    Some(drops)
+}
+
+/// Reads `stream` to its end and returns what came: the end must be the peer's close (end of
+/// stream) or its reset, not a read timeout or another error, which fail the test with
+/// `what` the stream was expected to do.
+#[track_caller]
+pub fn read_until_closed(stream: &mut std::net::TcpStream, what: &str) -> Vec<u8> {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(err) => panic!(
+            "{what}: the connection did not end ({err}) after {} bytes",
+            rest.len()
+        ),
+    }
+    rest
 }
 
 /// The linked C programs.
@@ -430,6 +536,11 @@ impl Server {
         wait_with_limit(&mut self.child, limit).ok()
     }
 
+    /// How the server process ended, if it has (reaping it).
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("check the server")
+    }
+
     /// Whether the server process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("check the server").is_none()
@@ -450,6 +561,19 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether thread `tid` of process `pid` is blocked in `epoll_wait`: Linux's
+/// /proc/<pid>/task/<tid>/syscall starts with the number of the call a blocked thread is in
+/// (a thread that is running shows "running").
+#[cfg(target_os = "linux")]
+pub fn thread_waits_in_epoll(pid: u32, tid: u32) -> bool {
+    let syscall = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"));
+    let syscall = syscall.unwrap_or_default();
+    let number = syscall.split_whitespace().next().unwrap_or_default();
+    [libc::SYS_epoll_wait, libc::SYS_epoll_pwait]
+        .iter()
+        .any(|call| number == call.to_string())
 }
 
 /// The child processes of `pid`, live or not yet reaped, as their /proc stat lines (Linux).

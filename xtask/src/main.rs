@@ -11,6 +11,7 @@
 //!   them (coverage, `mandoc -T lint`, `man`, prototypes, examples).
 //! - `deb`: Debian packages (libsockit0, libsockit-dev); `check-deb` installs, uses and
 //!   removes them.
+//! - `mutants`: mutation testing of the library with cargo-mutants, one area at a time.
 //! - `link-programs`: links the C programs for tests that run under an emulator (Wine),
 //!   which cannot start the build machine's compiler itself.
 
@@ -25,6 +26,7 @@ mod install;
 mod library_build;
 mod link_programs;
 mod man;
+mod mutants;
 mod package;
 mod pkg_config;
 mod readme;
@@ -96,6 +98,16 @@ tasks:
       fuzz on each target (when `cargo +nightly fuzz` is there); rewrites the README's
       Reliability table. Installs clang and valgrind if missing. --quick (.ci/run) runs the
       sanitizers and valgrind over the quicker test files and writes nothing.
+  mutants [--area boundary|framing|net|server|all] [--re REGEX] [--tests A,B] [--jobs N]
+          [-- <options>]
+      Mutation testing with cargo-mutants (.cargo/mutants.toml; installed if missing): each
+      mutant of the area (src/ffi/boundary.rs, src/framing, src/net, src/server; default
+      all) is built and tested with the tests that cover the area, with a time limit per
+      mutant. Prints the score and every missed mutant; the report is in
+      target/mutants/<area>/mutants.out. --re narrows one area to the mutants whose
+      file:line:col: change text matches, --tests to these test files (a quicker, partial
+      run); options after `--` go to cargo-mutants (--iterate reruns only what was missed
+      last time). Long: not part of .ci/run.
   help
       Prints this.
 ";
@@ -117,6 +129,7 @@ fn main() -> ExitCode {
         "check-deb" => deb::run_check(arguments),
         "bench" => bench::run(arguments),
         "reliability" => reliability::run(arguments),
+        "mutants" => mutants::run(arguments),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
