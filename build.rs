@@ -52,6 +52,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed={PROGRAM_FLAGS}");
     // cfgs that are never set: cbindgen turns them into the header's opt-out macros.
     println!("cargo::rustc-check-cfg=cfg(sockit_own_die, sockit_own_handleclient)");
+    tls_tests_cfg();
 
     let include_dir = out_dir.join("include");
     fs::create_dir_all(&include_dir).expect("create OUT_DIR/include");
@@ -80,6 +81,20 @@ fn main() {
         writeln!(manifest, "program\t{name}\t{}", object.display()).unwrap();
     }
     fs::write(out_dir.join("c_programs.txt"), manifest).expect("write c_programs.txt");
+}
+
+/// `sockit_tls_tests`: TLS is built in and the tests can make certificates. They make them
+/// with rcgen on ring, which compiles C for its target; the targets `.ci/cross` only
+/// type-checks, with no C compiler for them, have no rcgen (Cargo.toml's dev-dependencies
+/// say the same), so their TLS tests are left out.
+fn tls_tests_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(sockit_tls_tests)");
+    let vendor = env::var("CARGO_CFG_TARGET_VENDOR").unwrap_or_default();
+    let msvc = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "msvc");
+    let rcgen = vendor != "apple" && target_os() != "freebsd" && !msvc;
+    if env::var_os("CARGO_FEATURE_TLS").is_some() && rcgen {
+        println!("cargo::rustc-cfg=sockit_tls_tests");
+    }
 }
 
 /// cbindgen's declarations, laid out in sections by `build/header.rs`.
@@ -179,7 +194,8 @@ fn check_header_alone(include_dir: &Path, out_dir: &Path) {
 }
 
 /// Every C program: the tutorial ports and modern examples, the verbatim-style programs
-/// (POSIX only, as the tutorial was), and the test programs.
+/// (POSIX only, as the tutorial was), the programs that need POSIX beyond sockit (`posix/`:
+/// `openat` and the like), and the test programs.
 fn c_programs(manifest_dir: &Path) -> Vec<(String, PathBuf)> {
     let mut folders = vec![
         manifest_dir.join("c_examples"),
@@ -187,6 +203,7 @@ fn c_programs(manifest_dir: &Path) -> Vec<(String, PathBuf)> {
     ];
     if target_is_unix() {
         folders.push(manifest_dir.join("c_examples/verbatim"));
+        folders.push(manifest_dir.join("c_examples/posix"));
     }
     let mut programs = Vec::new();
     for folder in folders {

@@ -22,7 +22,7 @@
 
 #include "sockit.h"
 
-#define RCVBUFSIZE 4096 /* the tutorial's was 32: larger means fewer calls per echo */
+#define RCVBUFSIZE 16384 /* the tutorial's was 32: larger means fewer calls per echo */
 
 static sockit_server *server;
 

@@ -80,6 +80,11 @@ extern "C" {
 #define SOCKIT_EPERM -1
 
 /**
+ * No such file or directory: a Unix socket path that does not exist.
+ */
+#define SOCKIT_ENOENT -2
+
+/**
  * The handle is not an open descriptor, or is SOCKIT_INVALID_SOCKET.
  */
 #define SOCKIT_EBADF -9
@@ -95,9 +100,20 @@ extern "C" {
 #define SOCKIT_ENOMEM -12
 
 /**
+ * The object is in use: an event loop asked to run or be freed from inside one of
+ * its own callbacks.
+ */
+#define SOCKIT_EBUSY -16
+
+/**
  * Permission denied (for example binding a privileged port).
  */
 #define SOCKIT_EACCES -13
+
+/**
+ * No such network interface (a multicast interface named that does not exist).
+ */
+#define SOCKIT_ENODEV -19
 
 /**
  * An argument is invalid: a NULL pointer, a bad length, port, family or host name.
@@ -123,6 +139,11 @@ extern "C" {
  * The result does not fit in the buffer the caller gave.
  */
 #define SOCKIT_ERANGE -34
+
+/**
+ * A Unix socket path is longer than the system's socket addresses hold.
+ */
+#define SOCKIT_ENAMETOOLONG -36
 
 /**
  * The handle is open but is not a socket.
@@ -255,9 +276,58 @@ extern "C" {
 #define SOCKIT_EUNKNOWN -4094
 
 /**
- * The stream ended inside a message: its last message arrived cut short.
+ * The stream ended inside a message: its last message arrived cut short. For TLS:
+ * the connection ended without the peer's close_notify, so what came may be cut
+ * short by an attacker.
  */
 #define SOCKIT_ETRUNCATED -4090
+
+/**
+ * TLS: the peer's certificate does not lead to a certificate authority this side
+ * trusts (self-signed, another CA, a bad signature), or the peer presented none
+ * where one is required.
+ */
+#define SOCKIT_ECERTUNTRUSTED -5001
+
+/**
+ * TLS: the peer's certificate has expired or is not valid yet (check the clocks).
+ */
+#define SOCKIT_ECERTEXPIRED -5002
+
+/**
+ * TLS: the peer's certificate is not for the name or IP address connected to.
+ */
+#define SOCKIT_ECERTNAME -5003
+
+/**
+ * TLS: the peer ended the handshake or the connection with an alert (it refused
+ * this side's certificate, say); sockit_tls_last_error_detail() names the alert.
+ */
+#define SOCKIT_ETLSALERT -5004
+
+/**
+ * TLS: the two sides found nothing in common (versions, cipher suites, ALPN
+ * protocols), or the handshake failed otherwise.
+ */
+#define SOCKIT_ETLSHANDSHAKE -5005
+
+/**
+ * TLS: the peer sent something that is not TLS or breaks its rules (plaintext to a
+ * TLS port, a corrupt or forged record).
+ */
+#define SOCKIT_ETLSPROTOCOL -5006
+
+/**
+ * TLS: a PEM file holds no usable certificate or key, or the key does not match
+ * the certificate.
+ */
+#define SOCKIT_EBADPEM -5007
+
+/**
+ * TLS: the private key file is encrypted (a passphrase): decrypt it first, for
+ * example with openssl pkey -in key.pem -out plain.pem.
+ */
+#define SOCKIT_EKEYENCRYPTED -5008
 
 /**
  * The stream ended: before the expected bytes arrived, or, for a message reader,
@@ -519,8 +589,15 @@ int sockit_resolve(const char *host,
 
 /**
  * Connects to host (a name such as "example.org" or "localhost", or an IPv4 or IPv6
- * literal) on port, trying each of the host's addresses in turn until one accepts. timeout_ms
- * bounds each attempt; SOCKIT_FOREVER leaves it to the system (about two minutes).
+ * literal) on port. A name with both IPv6 and IPv4 addresses is connected to as RFC 8305
+ * ("Happy Eyeballs") says: the addresses are tried with the families taking turns, the
+ * resolver's favourite first (IPv6, where it works); an attempt that has not connected
+ * within 250 ms is left running while the next starts, a failed one makes way for the next
+ * at once, the first to connect wins and the others are closed. So a host whose IPv6 path
+ * is broken (black-holed) is reached over IPv4 in about 250 ms instead of after a whole
+ * timeout. A name of one family has its addresses tried one after the other. timeout_ms
+ * bounds each attempt, from its own start; SOCKIT_FOREVER leaves it to the system (about
+ * two minutes).
  *
  * On success writes the connected socket to *out (blocking mode; close it with
  * sockit_close()) and returns SOCKIT_OK. Fails with the last attempt's error, typically
@@ -722,6 +799,392 @@ int64_t sockit_sendto(sockit_socket sock,
 int64_t sockit_recvfrom(sockit_socket sock, void *buf, size_t len, struct sockit_addr *from);
 
 /* ========================================================================================
+ * Broadcast and multicast UDP
+ *
+ * A datagram sent to a multicast group (224.0.0.0/4, ff00::/8) reaches every socket that
+ * joined the group, on this host and, within its TTL, on the network; one sent to a
+ * broadcast address reaches every host of the IPv4 subnet. A receiver:
+ *
+ *     sockit_socket sock;
+ *     char buf[1500];
+ *     int64_t n;
+ *     if (sockit_udp_multicast_socket("239.1.2.3", 5000, NULL, &sock) < 0) ...
+ *     while ((n = sockit_recvfrom(sock, buf, sizeof buf, NULL)) >= 0) ...
+ *
+ * and a sender: any UDP socket, sockit_sendto() to the group's address and port (after
+ * sockit_set_multicast_ttl() to reach beyond the local network).
+ *
+ * Groups are IP literals ("239.1.2.3", "ff12::1234"); anything that is not a multicast
+ * address fails with SOCKIT_EINVAL. Interfaces (the iface arguments; Windows' headers take
+ * the word "interface" for themselves) are text too: NULL or "" lets the system
+ * pick (by its routes to the group), a name ("eth0"), an index ("2"), or, for IPv4, an
+ * address of the interface ("192.0.2.1"); a name no interface has fails with SOCKIT_ENODEV.
+ * Every call here needs a UDP socket (SOCKIT_EOPNOTSUPP for others), of the group's family
+ * (SOCKIT_EAFNOSUPPORT otherwise; a dual-stack IPv6 socket takes IPv4 groups where the
+ * system allows it, as Linux does), and none of them blocks.
+ * ======================================================================================== */
+
+/**
+ * SO_BROADCAST: lets the UDP socket send to a broadcast address (255.255.255.255, or a
+ * subnet's, such as 192.168.1.255), which it may not otherwise. IPv4 only: IPv6 has
+ * multicast instead. Returns SOCKIT_OK, or fails with SOCKIT_EOPNOTSUPP (not a UDP socket),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_broadcast(sockit_socket sock, int on);
+
+/**
+ * Writes 1 to *on if SO_BROADCAST is set, else 0. Fails with SOCKIT_EOPNOTSUPP (not a UDP
+ * socket), SOCKIT_EINVAL (NULL on), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_broadcast(sockit_socket sock, int *on);
+
+/**
+ * Joins the multicast group on the interface iface (iface NULL (or "") lets the system pick,
+ * by its routes to the group): the UDP socket then
+ * receives the datagrams sent to the group at the port it is bound to, from any source.
+ * A socket may join several groups, and several sockets one group (bind them to the port
+ * with sockit_udp_multicast_socket(), which also joins).
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (group NULL or not a multicast address,
+ * an IPv4 address as an IPv6 group's interface), SOCKIT_EADDRINUSE (joined already),
+ * SOCKIT_ENODEV (no such interface), SOCKIT_EAFNOSUPPORT (the group's family is not the
+ * socket's), SOCKIT_EOPNOTSUPP (not a UDP socket), SOCKIT_ENOBUFS (too many groups),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: group and iface are NULL or NUL-terminated strings.
+ */
+int sockit_udp_join_group(sockit_socket sock, const char *group, const char *iface);
+
+/**
+ * Leaves a group joined with sockit_udp_join_group() (the same group and iface: iface NULL
+ * (or "") for the system's choice).
+ * Closing the socket leaves every group it joined. Returns SOCKIT_OK, or fails with
+ * SOCKIT_EADDRNOTAVAIL (not joined there) or as sockit_udp_join_group() does. Does not
+ * block.
+ *
+ * The caller's part: group and iface are NULL or NUL-terminated strings.
+ */
+int sockit_udp_leave_group(sockit_socket sock, const char *group, const char *iface);
+
+/**
+ * Joins the group for datagrams from source only (source-specific multicast, RFC 4607; the
+ * groups 232.0.0.0/8 and ff3x::/32 are meant for it, though any group works), on the
+ * interface iface (iface NULL (or "") lets the system pick): datagrams to the group from
+ * other senders do not reach the socket. Call it once per source. Linux,
+ * macOS, the BSDs and Windows have it.
+ *
+ * Returns SOCKIT_OK, or fails as sockit_udp_join_group() does (a source joined already is
+ * SOCKIT_EADDRNOTAVAIL on Linux), and with SOCKIT_EINVAL for a source that is NULL, not an
+ * address of the group's family, or multicast itself. Does not block.
+ *
+ * The caller's part: group, source and iface are NULL or NUL-terminated strings.
+ */
+int sockit_udp_join_source_group(sockit_socket sock,
+                                 const char *group,
+                                 const char *source,
+                                 const char *iface);
+
+/**
+ * Stops receiving the group's datagrams from source (see
+ * sockit_udp_join_source_group(); the same iface, iface NULL (or "") for the system's
+ * choice). Returns SOCKIT_OK, or fails with SOCKIT_EADDRNOTAVAIL or
+ * SOCKIT_EINVAL (not joined for that source: Linux says the latter), or as
+ * sockit_udp_join_source_group() does. Does not block.
+ *
+ * The caller's part: group, source and iface are NULL or NUL-terminated strings.
+ */
+int sockit_udp_leave_source_group(sockit_socket sock,
+                                  const char *group,
+                                  const char *source,
+                                  const char *iface);
+
+/**
+ * Sets how far the multicast datagrams the socket sends may travel: the IPv4 time to live
+ * (IP_MULTICAST_TTL) or IPv6 hop limit (IPV6_MULTICAST_HOPS), 0 to 255. 0 keeps them on
+ * this host, 1 (the default) on the local network, each more crosses one more router. A
+ * dual-stack IPv6 socket sets both. Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (out of
+ * range), SOCKIT_EOPNOTSUPP (not a UDP socket), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not
+ * block.
+ */
+int sockit_set_multicast_ttl(sockit_socket sock, int ttl);
+
+/**
+ * Writes the multicast TTL (IPv4) or hop limit (IPv6) to *ttl; see
+ * sockit_set_multicast_ttl(). Fails with SOCKIT_EOPNOTSUPP (not a UDP socket), SOCKIT_EINVAL
+ * (NULL ttl), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: ttl is NULL or points to an int.
+ */
+int sockit_get_multicast_ttl(sockit_socket sock, int *ttl);
+
+/**
+ * Whether the multicast datagrams the socket sends also reach the groups' members on this
+ * host (IP_MULTICAST_LOOP, IPV6_MULTICAST_LOOP; on by default). It concerns datagrams that
+ * leave by a real interface: those sent over the loopback interface come back whatever it
+ * says. A dual-stack IPv6 socket sets both. Returns SOCKIT_OK, or fails with SOCKIT_EOPNOTSUPP (not a UDP socket),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_multicast_loop(sockit_socket sock,
+                              int on);
+
+/**
+ * Writes 1 to *on if multicast loops back to this host, else 0; see
+ * sockit_set_multicast_loop(). Fails with SOCKIT_EOPNOTSUPP (not a UDP socket),
+ * SOCKIT_EINVAL (NULL on), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_multicast_loop(sockit_socket sock, int *on);
+
+/**
+ * Sets the interface the socket's multicast datagrams leave by (IP_MULTICAST_IF,
+ * IPV6_MULTICAST_IF) to iface; iface NULL (or "") gives the choice back to the system's
+ * routes.
+ * IPv4 names an interface by one of its addresses: a name or index is taken as the
+ * interface's first IPv4 address (on Windows, as Windows' own form for an index). A
+ * dual-stack IPv6 socket sets both. Returns SOCKIT_OK, or fails with SOCKIT_ENODEV (no such interface, or one without
+ * an IPv4 address for an IPv4 socket), SOCKIT_EADDRNOTAVAIL (an IPv4 address no interface
+ * has), SOCKIT_EINVAL (an IPv4 address for an IPv6 socket), SOCKIT_EOPNOTSUPP (not a UDP
+ * socket), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: iface is NULL or a NUL-terminated string.
+ */
+int sockit_set_multicast_interface(sockit_socket sock,
+                                   const char *iface);
+
+/**
+ * Writes the interface the socket's multicast datagrams leave by, as text, and a NUL into
+ * buf (len bytes; 64 is always enough): "" when the system picks, an IPv4 socket's address
+ * of it ("192.0.2.1"), an IPv6 socket's interface name ("eth0", or its index where it has
+ * no name). Returns the length of the text (without the NUL); fails with SOCKIT_ERANGE if it
+ * does not fit (buf untouched), SOCKIT_EOPNOTSUPP (not a UDP socket), SOCKIT_EINVAL (NULL
+ * buf), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: buf is NULL or writable for len bytes.
+ */
+int sockit_get_multicast_interface(sockit_socket sock, char *buf, size_t len);
+
+/**
+ * Creates a UDP socket that receives a multicast group's datagrams on port: of the group's
+ * family, bound to port on every address of that family, sharing the port with other such
+ * sockets (of this program and others: each gets every datagram; SO_REUSEADDR, and
+ * SO_REUSEPORT on macOS and the BSDs), and joined to group on iface (iface NULL (or "")
+ * lets the system pick). Receive with sockit_recvfrom(); join more groups with
+ * sockit_udp_join_group().
+ *
+ * On success writes the socket to *out (close it with sockit_close(), which leaves the
+ * group) and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (group NULL or not a multicast
+ * address, bad port, NULL out), SOCKIT_ENODEV, SOCKIT_EADDRINUSE (a socket that does not
+ * share holds the port), SOCKIT_EAFNOSUPPORT (the family is not available), or as
+ * sockit_udp_join_group() does. Does not block.
+ *
+ * The caller's part: group and iface are NULL or NUL-terminated strings; out is NULL or points to a
+ * sockit_socket.
+ */
+int sockit_udp_multicast_socket(const char *group, int port, const char *iface, sockit_socket *out);
+
+/* ========================================================================================
+ * Unix domain sockets, named by a path
+ *
+ * Local connections between processes of one machine, named by a path in the file system
+ * ("/run/app.sock") instead of an address and port: faster than TCP over loopback, and the
+ * file's permissions say who may connect. Every I/O call (sockit_send(), sockit_recv(), the
+ * readers, sockit_poll(), sockit_accept(), the options) works on them as on TCP sockets.
+ *
+ *     sockit_socket listener, client;
+ *     if (sockit_unix_listen("/tmp/echo.sock", 16, SOCKIT_UNIX_REMOVE_STALE, &listener) < 0) ...
+ *     if (sockit_unix_connect("/tmp/echo.sock", 5000, &client) < 0) ...
+ *
+ * Names: a path (relative ones to the working directory), or on Linux a name in the
+ * abstract namespace, written with a leading '@' ("@app"): no file is made, and the name is
+ * free again once its socket closes. Elsewhere a leading '@' fails with SOCKIT_EOPNOTSUPP;
+ * write "./@name" for a file whose name starts with '@'. A name longer than the system
+ * takes (107 bytes on Linux and Windows, 103 on macOS and the BSDs; an abstract name
+ * likewise) fails with SOCKIT_ENAMETOOLONG: never cut short. In the calls that report a
+ * name, an unnamed socket (a client that never bound) is the empty string.
+ *
+ * Socket files: binding makes the file, and closing the socket leaves it there (remove it
+ * with remove() or unlink() once done; sockit_server_free() removes its server's). A file
+ * left behind by a process that died keeps the next bind from working: by default the bind
+ * fails with SOCKIT_EADDRINUSE, whatever the file is; with SOCKIT_UNIX_REMOVE_STALE a socket
+ * file that no socket is bound to any more (a connect to it is refused) is removed and the
+ * bind tried again, while a live socket and any file that is not a socket are left alone
+ * (SOCKIT_EADDRINUSE). Two programs replacing the same stale file at once may each remove
+ * the other's new file: give each server its own path.
+ *
+ * Systems: Linux, macOS and the BSDs have stream and datagram sockets; Windows 10 version
+ * 1803 and later stream sockets only, with no abstract names, no peer credentials, and
+ * stale files never removed (Windows does not tell a socket file from others). Where the
+ * system has no Unix domain sockets of the kind (older Windows, Wine, datagrams on Windows)
+ * the calls that make them fail with SOCKIT_EOPNOTSUPP.
+ * ======================================================================================== */
+
+/**
+ * Room for any Unix domain socket name sockit writes, NUL included: 107 bytes of path, or
+ * '@' and 107 bytes of an abstract name.
+ */
+#define SOCKIT_UNIX_NAMESTRLEN 109
+
+/**
+ * sockit_unix_listen(), sockit_unix_bind(), sockit_server_new_unix(): remove a stale socket
+ * file at the path (one no socket is bound to any more) and bind again.
+ */
+#define SOCKIT_UNIX_REMOVE_STALE 1
+
+/**
+ * Who the peer of a Unix domain connection is, as the system recorded it when the
+ * connection was made.
+ */
+typedef struct sockit_peer_cred {
+  /**
+   * The peer's process id, or -1 where the system does not tell (the BSDs).
+   */
+  int64_t pid;
+  /**
+   * The peer's effective user id.
+   */
+  uint32_t uid;
+  /**
+   * The peer's effective group id.
+   */
+  uint32_t gid;
+} sockit_peer_cred;
+
+/**
+ * Creates a stream socket listening at path, for local clients (sockit_unix_connect()).
+ * backlog is the queue of connections not accepted yet, 0 for the system's maximum. flags is
+ * 0 or SOCKIT_UNIX_REMOVE_STALE (see the section's notes on socket files); accept the
+ * connections with sockit_accept(), whose peer then has family 0.
+ *
+ * On success writes the listening socket to *out (blocking mode; close it with
+ * sockit_close(), and remove the file when done) and returns SOCKIT_OK. Fails with
+ * SOCKIT_EADDRINUSE (a file is there: see the notes), SOCKIT_ENOENT (a directory of the path
+ * does not exist), SOCKIT_EACCES (no permission to make the file), SOCKIT_ENAMETOOLONG,
+ * SOCKIT_EOPNOTSUPP (no Unix domain sockets here, or '@' outside Linux), or SOCKIT_EINVAL
+ * (NULL or empty path, NULL out, negative backlog, unknown flags). Does not block.
+ *
+ * The caller's part: path is NULL or a NUL-terminated string; out is NULL or points to a sockit_socket.
+ */
+int sockit_unix_listen(const char *path, int backlog, int flags, sockit_socket *out);
+
+/**
+ * Connects a stream socket to the listener at path. timeout_ms bounds the wait for room in
+ * the listener's queue, which Linux makes a client wait for when it is full (macOS and the
+ * BSDs refuse at once instead, SOCKIT_ECONNREFUSED); SOCKIT_FOREVER waits as long as it
+ * takes.
+ *
+ * On success writes the connected socket to *out (blocking mode; close it with
+ * sockit_close()) and returns SOCKIT_OK. Fails with SOCKIT_ENOENT (nothing at path),
+ * SOCKIT_ECONNREFUSED (a socket file that nothing listens on, or a full queue outside Linux),
+ * SOCKIT_ETIMEDOUT (the queue stayed full), SOCKIT_EACCES (no permission to the file),
+ * SOCKIT_EOPNOTSUPP (the socket there is a datagram socket; no Unix domain sockets here;
+ * '@' outside Linux), SOCKIT_ENAMETOOLONG, or SOCKIT_EINVAL (NULL or empty path, NULL out,
+ * timeout_ms of 0).
+ *
+ * Blocks until connected, refused, or out of time.
+ *
+ * The caller's part: path is NULL or a NUL-terminated string; out is NULL or points to a sockit_socket.
+ */
+int sockit_unix_connect(const char *path, int timeout_ms, sockit_socket *out);
+
+/**
+ * Creates a datagram socket bound to path, to receive with sockit_unix_recvfrom() and
+ * answer with sockit_unix_sendto(). path NULL makes a client's socket: on Linux bound to a
+ * fresh abstract name the system picks, so that replies reach it; elsewhere unnamed, able to
+ * send but not to be answered (bind it to a path of its own for that). flags is 0 or
+ * SOCKIT_UNIX_REMOVE_STALE, as for sockit_unix_listen(). Datagrams keep their boundaries and
+ * are not lost between two live sockets of one machine: a full receiver makes the sender
+ * wait.
+ *
+ * On success writes the socket to *out (close it with sockit_close(), and remove its file
+ * when done) and returns SOCKIT_OK. Fails as sockit_unix_listen() does (SOCKIT_EOPNOTSUPP
+ * also on Windows, which has no Unix domain datagrams). Does not block.
+ *
+ * The caller's part: path is NULL or a NUL-terminated string; out is NULL or points to a sockit_socket.
+ */
+int sockit_unix_bind(const char *path, int flags, sockit_socket *out);
+
+/**
+ * Sends len bytes of buf as one datagram to the Unix domain datagram socket at path.
+ *
+ * Returns the number of bytes sent (all of them), or fails with SOCKIT_ENOENT (nothing at
+ * path), SOCKIT_ECONNREFUSED (nothing bound there any more), SOCKIT_EMSGSIZE (larger than
+ * the system's send buffer allows), SOCKIT_EAGAIN (non-blocking, and the receiver is full),
+ * SOCKIT_ETIMEDOUT (the write timeout expired), SOCKIT_EOPNOTSUPP (the socket there is a
+ * stream socket), SOCKIT_ENAMETOOLONG, SOCKIT_EINVAL (NULL buf with len > 0, NULL or empty
+ * path), SOCKIT_EBADF or SOCKIT_ENOTSOCK.
+ *
+ * Blocks while the receiving socket's queue is full, unless the socket is non-blocking.
+ *
+ * The caller's part: buf is NULL or readable for len bytes; path is NULL or a NUL-terminated string.
+ */
+int64_t sockit_unix_sendto(sockit_socket sock, const void *buf, size_t len, const char *path);
+
+/**
+ * Receives one datagram into buf (len bytes, at least 1) on a Unix domain datagram socket
+ * and, if from is not NULL, writes the sender's name and a NUL to from (from_len bytes, at
+ * least SOCKIT_UNIX_NAMESTRLEN; "" for a sender with no name, which cannot be answered).
+ *
+ * Returns the datagram's length (0 for an empty one). A datagram longer than len fails with
+ * SOCKIT_EMSGSIZE (buf then holds its first len bytes, the rest is discarded, from is not
+ * written). Also fails with SOCKIT_EAGAIN (non-blocking, nothing to read), SOCKIT_ETIMEDOUT
+ * (the read timeout expired), SOCKIT_EAFNOSUPPORT (not a Unix domain socket), SOCKIT_EINVAL
+ * (NULL buf, len 0, from_len below SOCKIT_UNIX_NAMESTRLEN, or a sender's name with a NUL
+ * inside, which C cannot read: the datagram is then lost), SOCKIT_EBADF or SOCKIT_ENOTSOCK.
+ *
+ * Blocks until a datagram arrives, unless the socket is non-blocking or has a read timeout.
+ *
+ * The caller's part: buf is NULL or writable for len bytes; from is NULL or writable for from_len
+ * bytes, and the two do not overlap.
+ */
+int64_t sockit_unix_recvfrom(sockit_socket sock,
+                             void *buf,
+                             size_t len,
+                             char *from,
+                             size_t from_len);
+
+/**
+ * Writes the name the Unix domain socket is bound to and a NUL into buf (len bytes;
+ * SOCKIT_UNIX_NAMESTRLEN is always enough): its path, "@name" for an abstract name, "" if it
+ * is unnamed.
+ *
+ * Returns the length of the name (without the NUL); fails with SOCKIT_ERANGE if it does not
+ * fit (buf untouched), SOCKIT_EAFNOSUPPORT (not a Unix domain socket), SOCKIT_EINVAL (NULL
+ * buf, or a name with a NUL inside), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: buf is NULL or writable for len bytes.
+ */
+int sockit_unix_local_name(sockit_socket sock, char *buf, size_t len);
+
+/**
+ * Writes the name of the connected peer of a Unix domain socket and a NUL into buf, as
+ * sockit_unix_local_name() does (often "": clients seldom bind a name).
+ *
+ * Returns the length of the name (without the NUL); fails as sockit_unix_local_name() does,
+ * and with SOCKIT_ENOTCONN (no peer). Does not block.
+ *
+ * The caller's part: buf is NULL or writable for len bytes.
+ */
+int sockit_unix_peer_name(sockit_socket sock, char *buf, size_t len);
+
+/**
+ * Writes who is at the other end of a connected Unix domain socket to *out: the process id
+ * (Linux, macOS; -1 elsewhere), user and group id, as the system recorded them when the
+ * connection was made (SO_PEERCRED on Linux, getpeereid() on the BSDs and macOS). For a
+ * server that serves only some users.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EAFNOSUPPORT (not a Unix domain socket),
+ * SOCKIT_ENOTCONN (not connected, or a listener), SOCKIT_EOPNOTSUPP (Windows tells nothing),
+ * SOCKIT_EINVAL (NULL out), SOCKIT_EBADF or SOCKIT_ENOTSOCK; *out is then left alone. Does
+ * not block.
+ *
+ * The caller's part: out is NULL or points to a sockit_peer_cred.
+ */
+int sockit_unix_peer_cred(sockit_socket sock, struct sockit_peer_cred *out);
+
+/* ========================================================================================
  * Sending and receiving on connected sockets, shutdown and close
  *
  * A TCP connection is a stream of bytes, not of messages: one send may arrive as several
@@ -863,6 +1326,182 @@ int sockit_shutdown(sockit_socket sock, int how);
  * delivered in the background).
  */
 int sockit_close(sockit_socket sock);
+
+/* ========================================================================================
+ * Scatter/gather I/O, several buffers in one call
+ *
+ * A message often lives in pieces: a header built on the stack, a body in a buffer of its
+ * own. sockit_sendv() sends the pieces with one system call, in order, as writev() does,
+ * without copying them together; sockit_recvv() fills several buffers from one receive;
+ * sockit_sendto_v() sends the pieces as one UDP datagram. The _all forms finish what one
+ * system call leaves, as sockit_send_all() and sockit_recv_exact() do.
+ *
+ *     char header[] = "greeting: ";
+ *     char body[] = "hello\n";
+ *     sockit_iovec parts[2] = {{header, sizeof header - 1}, {body, sizeof body - 1}};
+ *     if (sockit_sendv_all(sock, parts, 2) < 0) ...
+ *
+ * The arrays: count entries (0 to any number; a system call takes at most 1024 of them, and
+ * the calls here make as many as it takes), NULL allowed when count is 0, a NULL base
+ * allowed where len is 0. The lengths together may not exceed PTRDIFF_MAX, and on Windows
+ * one buffer may not exceed 4 GiB - 1 (SOCKIT_EINVAL).
+ * ======================================================================================== */
+
+/**
+ * One buffer of a scatter/gather call: len bytes at base, read by the sends and written by
+ * the receives. base may be NULL when len is 0. It is struct iovec field for field, but the
+ * same on every system (Windows' own WSABUF has its fields the other way round).
+ */
+typedef struct sockit_iovec {
+  /**
+   * The buffer.
+   */
+  void *base;
+  /**
+   * Its length in bytes.
+   */
+  size_t len;
+} sockit_iovec;
+
+/**
+ * Sends from the count buffers of iov, in order, with one system call (as writev()).
+ *
+ * Returns how many bytes were sent, which may be fewer than the buffers hold (send the rest,
+ * or use sockit_sendv_all()); at most the first 1024 buffers go. Fails as sockit_send()
+ * does, and with SOCKIT_EINVAL for a bad array (see the section's notes), SOCKIT_ENOMEM.
+ *
+ * Blocks while the send buffer is full, unless the socket is non-blocking.
+ *
+ * The caller's part: iov is NULL or points to count entries, each buffer readable for its len bytes.
+ */
+int64_t sockit_sendv(sockit_socket sock, const struct sockit_iovec *iov, size_t count);
+
+/**
+ * Sends everything the count buffers of iov hold, in order, with as many system calls as
+ * it takes (each sending from several buffers).
+ *
+ * Returns the total length, or fails as sockit_send_all() does (on a non-blocking socket no
+ * count is lost: SOCKIT_EAGAIN only when nothing was sent), and with SOCKIT_EINVAL for a
+ * bad array, SOCKIT_ENOMEM. After a failure some of the bytes may have been sent.
+ *
+ * Blocks until everything is sent.
+ *
+ * The caller's part: iov is NULL or points to count entries, each buffer readable for its len bytes.
+ */
+int64_t sockit_sendv_all(sockit_socket sock, const struct sockit_iovec *iov, size_t count);
+
+/**
+ * Receives what has arrived into the count buffers of iov, filling them in order, with one
+ * system call (as readv()). The data is not NUL-terminated.
+ *
+ * Returns how many bytes were received, at least 1, or 0 at the end of the stream, as
+ * sockit_recv() does; on a connected UDP socket one datagram, and one longer than the
+ * buffers together fails with SOCKIT_EMSGSIZE. Fails as sockit_recv() does, and with
+ * SOCKIT_EINVAL for a bad array or buffers that hold nothing together (their 0 could not be
+ * told from the end of the stream), SOCKIT_ENOMEM. At most the first 1024 buffers are filled.
+ *
+ * Blocks until some data or the end of the stream arrives, unless the socket is
+ * non-blocking.
+ *
+ * The caller's part: iov is NULL or points to count entries, each buffer writable for its len bytes; no
+ * two buffers overlap, nor do they overlap the array.
+ */
+int64_t sockit_recvv(sockit_socket sock, const struct sockit_iovec *iov, size_t count);
+
+/**
+ * Fills the count buffers of iov completely, in order, with as many system calls as it
+ * takes.
+ *
+ * Returns the total length. Fails with SOCKIT_EOF if the stream ends first (the buffers then
+ * hold what did arrive), as sockit_recv_exact() does otherwise (on a non-blocking socket no
+ * count is lost), and with SOCKIT_EINVAL for a bad array, SOCKIT_ENOMEM.
+ *
+ * Blocks until the buffers are full.
+ *
+ * The caller's part: iov is NULL or points to count entries, each buffer writable for its len bytes; no
+ * two buffers overlap, nor do they overlap the array.
+ */
+int64_t sockit_recvv_all(sockit_socket sock, const struct sockit_iovec *iov, size_t count);
+
+/**
+ * Sends the count buffers of iov, in order, as one UDP datagram to the address to; as
+ * sockit_sendto() otherwise.
+ *
+ * Returns the number of bytes sent (all of them), or fails as sockit_sendto() does, with
+ * SOCKIT_EMSGSIZE also for more than 1024 buffers (one system call cannot take them), and
+ * with SOCKIT_EINVAL for a bad array, SOCKIT_ENOMEM.
+ *
+ * Blocks only while the send buffer is full (rare for UDP).
+ *
+ * The caller's part: iov is NULL or points to count entries, each buffer readable for its len bytes; to
+ * is NULL or points to a sockit_addr.
+ */
+int64_t sockit_sendto_v(sockit_socket sock,
+                        const struct sockit_iovec *iov,
+                        size_t count,
+                        const struct sockit_addr *to);
+
+/* ========================================================================================
+ * Sending files
+ *
+ * sockit_sendfile() sends part of a file over a connected socket the way the system does it
+ * fastest: with sendfile() on Linux, macOS and FreeBSD and TransmitFile() on Windows the
+ * bytes go from the file to the socket inside the kernel, never through the program's
+ * memory; elsewhere, and for files or sockets the system cannot do that for (a pipe, a
+ * Unix domain socket on macOS), sockit reads and sends them itself. A file server's core:
+ *
+ *     int64_t sent = sockit_sendfile(sock, fd, 0, size);   // fd from open(), size from fstat()
+ *     if (sent < 0) ...
+ *
+ * The cfg(windows) pairs here are the header's own platform split, as in the socket
+ * section.
+ * ======================================================================================== */
+
+#if !defined(_WIN32)
+/**
+ * A file for sockit_sendfile(): an open file descriptor on Unix (from open()).
+ */
+typedef int sockit_file;
+#endif
+
+#if defined(_WIN32)
+/**
+ * A file for sockit_sendfile(): a HANDLE on Windows (from CreateFile(), or
+ * _get_osfhandle() of a C runtime descriptor from _open()).
+ */
+typedef void *sockit_file;
+#endif
+
+/**
+ * Sends count bytes of the open file file, from offset on, over the connected socket sock,
+ * with as many system calls as it takes. offset counts from the start of the file; the
+ * file's own position is not used, and is left as it was. The file must be open for
+ * reading, and is not closed.
+ *
+ * Returns how many bytes were sent: count, or fewer when the file ends first (it is
+ * shorter than offset + count, or shrank while it was being sent), 0 when offset is at or
+ * past its end or count is 0. Fails with SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer has
+ * gone, which Windows' TransmitFile reports as SOCKIT_ENOTCONN; never SIGPIPE), SOCKIT_EAGAIN (non-blocking and nothing could be sent yet: once
+ * some bytes went, the call waits for room for the rest, at most the socket's write timeout),
+ * SOCKIT_ETIMEDOUT (the write timeout expired), SOCKIT_ENOTCONN, SOCKIT_EBADF (sock or file
+ * not open, or the file not open for reading; on Windows SOCKIT_EACCES for that),
+ * SOCKIT_EINVAL (a negative offset or count,
+ * or a file that cannot be read from an offset: a directory, a pipe), SOCKIT_ENOTSOCK or
+ * SOCKIT_EUNKNOWN (another failure reading the file; sockit_last_os_error() says which).
+ * After a failure some of the bytes may have been sent.
+ *
+ * The bytes are not copied when the call hands them over: a part of the file changed (or
+ * cut off) while the call runs may reach the peer as it is after the change (Linux sends
+ * zeros for bytes cut off after it took them). Do not change a file while it is sent.
+ *
+ * Blocks until everything is sent, unless the socket is non-blocking (then as above; on
+ * Windows, which cannot tell sockit a socket's mode, each TransmitFile is waited for even
+ * on a non-blocking socket, for at most the write timeout).
+ */
+int64_t sockit_sendfile(sockit_socket sock,
+                        sockit_file file,
+                        int64_t offset,
+                        int64_t count);
 
 /* ========================================================================================
  * Messages over TCP
@@ -1145,9 +1784,23 @@ int sockit_poll(struct sockit_pollfd *fds, size_t count, int timeout_ms);
 /* ========================================================================================
  * Socket options and the socket's addresses
  *
- * Flags are ints: 0 is off, anything else on. Every function returns SOCKIT_OK or fails with
- * SOCKIT_EBADF, SOCKIT_ENOTSOCK, SOCKIT_EINVAL (a bad argument, or an option that does not
- * apply to this kind of socket) or SOCKIT_EOPNOTSUPP. None of them blocks.
+ * Flags are ints: 0 is off, anything else on. Every setter has a getter, sockit_get_...(),
+ * which writes the value to its out-parameter(s) on success only; a getter reads what the
+ * system reports, which may differ from what was set (buffer sizes are rounded and, on
+ * Linux, doubled). Every function returns SOCKIT_OK or fails with SOCKIT_EBADF,
+ * SOCKIT_ENOTSOCK, SOCKIT_EINVAL (a bad argument or a NULL out-parameter) or
+ * SOCKIT_EOPNOTSUPP (an option this kind of socket or this system does not have). None of
+ * them blocks but sockit_close_reset() and sockit_set_linger()'s effect on sockit_close().
+ *
+ * Which system does what (see the README's table for more):
+ *
+ * - keep-alive idle / interval / count: Linux, FreeBSD and macOS set all three; Windows 10
+ *   version 1709 and later too (older Windows and Wine: SOCKIT_EOPNOTSUPP);
+ * - buffer sizes: Linux doubles the size asked for (half is its bookkeeping) and bounds it
+ *   by net.core.wmem_max / rmem_max; others round it;
+ * - IPv6 traffic class and SO_REUSEPORT: not on Windows (SOCKIT_EOPNOTSUPP);
+ * - TCP Fast Open: Linux only;
+ * - reading the non-blocking mode: not on Windows, which keeps no such flag.
  * ======================================================================================== */
 
 /**
@@ -1184,6 +1837,266 @@ int sockit_set_reuseaddr(sockit_socket sock, int on);
  * SOCKIT_EOPNOTSUPP on a socket that is not TCP. Does not block.
  */
 int sockit_set_nodelay(sockit_socket sock, int on);
+
+/**
+ * Writes 1 to *on if the socket is in non-blocking mode, else 0. Fails with SOCKIT_EOPNOTSUPP
+ * on Windows, which keeps no flag to read (remember what you set), SOCKIT_EINVAL for a NULL
+ * on, SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_nonblocking(sockit_socket sock, int *on);
+
+/**
+ * Writes the socket's receive timeout in milliseconds to *timeout_ms, or SOCKIT_FOREVER if
+ * it has none (see sockit_set_read_timeout()): what the system keeps, which Linux rounds up
+ * to its clock tick (250 set may read 252). Fails with SOCKIT_EINVAL
+ * for a NULL timeout_ms, SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: timeout_ms is NULL or points to an int.
+ */
+int sockit_get_read_timeout(sockit_socket sock, int *timeout_ms);
+
+/**
+ * Writes the socket's send timeout in milliseconds to *timeout_ms, or SOCKIT_FOREVER if it
+ * has none (see sockit_set_write_timeout()), as the system keeps it (rounded up to Linux's
+ * clock tick). Fails with SOCKIT_EINVAL
+ * for a NULL timeout_ms, SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: timeout_ms is NULL or points to an int.
+ */
+int sockit_get_write_timeout(sockit_socket sock, int *timeout_ms);
+
+/**
+ * Writes 1 to *on if SO_REUSEADDR is set, else 0. Fails with SOCKIT_EINVAL for a NULL on,
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_reuseaddr(sockit_socket sock, int *on);
+
+/**
+ * Writes 1 to *on if TCP_NODELAY is set, else 0. Fails with SOCKIT_EOPNOTSUPP on a socket
+ * that is not TCP, SOCKIT_EINVAL for a NULL on, SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not
+ * block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_nodelay(sockit_socket sock, int *on);
+
+/**
+ * TCP keep-alive: with on, the system probes a connection that has been idle for idle_s
+ * seconds, every interval_s seconds, and drops it (the next call fails with
+ * SOCKIT_ETIMEDOUT) after count probes went unanswered; so a peer that vanished without a
+ * word (a pulled cable, a crashed host) is noticed. 0 for idle_s, interval_s or count leaves
+ * that one as the system has it (Linux: 7200 s, 75 s, 9). With on 0, probing stops and the
+ * rest is ignored.
+ *
+ * Linux, FreeBSD and macOS take all three; Windows 10 version 1709 and later too (older
+ * Windows and Wine fail with SOCKIT_EOPNOTSUPP when a parameter is given). Returns
+ * SOCKIT_OK, or fails with SOCKIT_EINVAL (a negative number, or one the system refuses: Linux
+ * takes at most 32767 s and 127 probes), SOCKIT_EOPNOTSUPP (not a TCP socket), SOCKIT_EBADF
+ * or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_keepalive(sockit_socket sock, int on, int idle_s, int interval_s, int count);
+
+/**
+ * Reads the keep-alive settings (see sockit_set_keepalive()): 1 or 0 to *on, and the idle
+ * time and interval in seconds and the probe count that apply (or would, once on) to
+ * *idle_s, *interval_s and *count. Fails with SOCKIT_EINVAL (a NULL pointer),
+ * SOCKIT_EOPNOTSUPP (not a TCP socket, or a system that cannot tell: Windows before 10
+ * version 1709, Wine), SOCKIT_EBADF or SOCKIT_ENOTSOCK; nothing is written then. Does not
+ * block.
+ *
+ * The caller's part: on, idle_s, interval_s and count are NULL or point to ints.
+ */
+int sockit_get_keepalive(sockit_socket sock, int *on, int *idle_s, int *interval_s, int *count);
+
+/**
+ * Asks for a send buffer (SO_SNDBUF) of bytes bytes. The system adjusts it: Linux doubles
+ * it (the other half is its bookkeeping) and bounds it by net.core.wmem_max; read what it
+ * became with sockit_get_send_buffer(). Returns SOCKIT_OK, or fails with SOCKIT_EINVAL
+ * (negative bytes), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_send_buffer(sockit_socket sock, int bytes);
+
+/**
+ * Writes the size of the send buffer in bytes to *bytes, as the system reports it (on
+ * Linux, twice what was asked for). Fails with SOCKIT_EINVAL for a NULL bytes, SOCKIT_EBADF
+ * or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: bytes is NULL or points to an int.
+ */
+int sockit_get_send_buffer(sockit_socket sock, int *bytes);
+
+/**
+ * Asks for a receive buffer (SO_RCVBUF) of bytes bytes; as sockit_set_send_buffer() (Linux
+ * doubles it and bounds it by net.core.rmem_max). Set it on a listener before connections
+ * arrive for them to get it. Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (negative
+ * bytes), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_recv_buffer(sockit_socket sock, int bytes);
+
+/**
+ * Writes the size of the receive buffer in bytes to *bytes, as the system reports it. Fails
+ * with SOCKIT_EINVAL for a NULL bytes, SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: bytes is NULL or points to an int.
+ */
+int sockit_get_recv_buffer(sockit_socket sock, int *bytes);
+
+/**
+ * SO_LINGER: with on, sockit_close() (and close()) on this socket blocks until the data not
+ * yet sent is delivered, for at most seconds seconds, and then drops what is left; with on
+ * and seconds 0 a close resets a TCP connection at once (see sockit_close_reset()). With on
+ * 0 (the default) a close returns at once and delivers in the background. Returns
+ * SOCKIT_OK, or fails with SOCKIT_EINVAL (seconds negative or above 65535), SOCKIT_EBADF or
+ * SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_linger(sockit_socket sock, int on, int seconds);
+
+/**
+ * Reads SO_LINGER (see sockit_set_linger()): 1 or 0 to *on, and the seconds to *seconds (0
+ * when off). Fails with SOCKIT_EINVAL (a NULL pointer), SOCKIT_EBADF or SOCKIT_ENOTSOCK;
+ * nothing is written then. Does not block.
+ *
+ * The caller's part: on and seconds are NULL or point to ints.
+ */
+int sockit_get_linger(sockit_socket sock, int *on, int *seconds);
+
+/**
+ * Closes a socket abortively: data not yet sent is dropped, and a TCP peer gets a reset
+ * (its next receive or send fails with SOCKIT_ECONNRESET) instead of the end of the stream;
+ * nothing lingers in TIME_WAIT. For refusing a client or dropping a broken one. Refuses
+ * handles that are not sockets (SOCKIT_ENOTSOCK), as sockit_close() does.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EBADF (not open, or SOCKIT_INVALID_SOCKET) or
+ * SOCKIT_ENOTSOCK (on Windows also for a socket already closed, as for sockit_close());
+ * the handle must not be used again after SOCKIT_OK. Does not block.
+ */
+int sockit_close_reset(sockit_socket sock);
+
+/**
+ * Sets the type of service (IPv4 IP_TOS) or traffic class (IPv6 IPV6_TCLASS) byte of the
+ * packets the socket sends, 0 to 255 (DSCP in the upper six bits, ECN in the lower two,
+ * which TCP manages itself); a dual-stack IPv6 socket sets both. Returns SOCKIT_OK, or fails
+ * with SOCKIT_EINVAL (out of range), SOCKIT_EOPNOTSUPP (not an IP socket; IPv6 on Windows),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_tos(sockit_socket sock, int tos);
+
+/**
+ * Writes the type of service (IPv4) or traffic class (IPv6) byte to *tos; see
+ * sockit_set_tos(). Fails with SOCKIT_EINVAL (NULL tos), SOCKIT_EOPNOTSUPP (not an IP
+ * socket; IPv6 on Windows), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: tos is NULL or points to an int.
+ */
+int sockit_get_tos(sockit_socket sock, int *tos);
+
+/**
+ * Sets the time to live (IPv4 IP_TTL) or hop limit (IPv6 IPV6_UNICAST_HOPS) of the unicast
+ * packets the socket sends, 1 to 255; a dual-stack IPv6 socket sets both. (Multicast has
+ * its own: sockit_set_multicast_ttl().) Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (out
+ * of range), SOCKIT_EOPNOTSUPP (not an IP socket), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not
+ * block.
+ */
+int sockit_set_ttl(sockit_socket sock, int ttl);
+
+/**
+ * Writes the unicast TTL (IPv4) or hop limit (IPv6) to *ttl; see sockit_set_ttl(). Fails
+ * with SOCKIT_EINVAL (NULL ttl), SOCKIT_EOPNOTSUPP (not an IP socket), SOCKIT_EBADF or
+ * SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: ttl is NULL or points to an int.
+ */
+int sockit_get_ttl(sockit_socket sock, int *ttl);
+
+/**
+ * IPV6_V6ONLY on an IPv6 socket: on, it carries IPv6 only; off, IPv4 too (addresses of
+ * IPv4 peers then arrive as IPv4, see sockit_addr). Set it before the socket is bound (or
+ * connected). Returns SOCKIT_OK, or fails with SOCKIT_EOPNOTSUPP (an IPv4 or non-IP socket),
+ * SOCKIT_EINVAL (the socket is bound already: Linux), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does
+ * not block.
+ */
+int sockit_set_v6only(sockit_socket sock, int on);
+
+/**
+ * Writes 1 to *on if the IPv6 socket carries IPv6 only, 0 if IPv4 too. Fails with
+ * SOCKIT_EOPNOTSUPP (an IPv4 or non-IP socket), SOCKIT_EINVAL (NULL on), SOCKIT_EBADF or
+ * SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_v6only(sockit_socket sock, int *on);
+
+/**
+ * SO_REUSEPORT: lets several sockets of the same user bind the same address and port (each
+ * must set it before its bind). On Linux the system then spreads the connections or
+ * datagrams over them; the BSDs and macOS give them all to one (the last bound). Returns
+ * SOCKIT_OK, or fails with SOCKIT_EOPNOTSUPP (Windows, which has no such option),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ */
+int sockit_set_reuseport(sockit_socket sock, int on);
+
+/**
+ * Writes 1 to *on if SO_REUSEPORT is set, else 0. Fails with SOCKIT_EOPNOTSUPP (Windows),
+ * SOCKIT_EINVAL (NULL on), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_reuseport(sockit_socket sock, int *on);
+
+/**
+ * TCP Fast Open on a listening socket (Linux): a client that connected before may send its
+ * first data with the connection request, saving a round trip; queue is how many such
+ * connections may wait to be accepted (0 turns it off). Set it before sockit_tcp_listen()'s
+ * socket accepts, i.e. right after the listen. The system must allow it too
+ * (net.ipv4.tcp_fastopen has bit 2 set). Returns SOCKIT_OK, or fails with SOCKIT_EOPNOTSUPP
+ * (not TCP, or not Linux), SOCKIT_EINVAL (negative queue), SOCKIT_EBADF or SOCKIT_ENOTSOCK.
+ * Does not block.
+ */
+int sockit_set_fastopen(sockit_socket sock, int queue);
+
+/**
+ * Writes the TCP Fast Open queue of a listener to *queue (0: off); see sockit_set_fastopen().
+ * Fails with SOCKIT_EOPNOTSUPP (not TCP, or not Linux), SOCKIT_EINVAL (NULL queue),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: queue is NULL or points to an int.
+ */
+int sockit_get_fastopen(sockit_socket sock, int *queue);
+
+/**
+ * TCP Fast Open on a client socket (Linux's TCP_FASTOPEN_CONNECT), set before
+ * sockit_connect(): the connect then returns at once and the first send travels with the
+ * connection request, where the server gave this client a cookie on an earlier connection
+ * (else it falls back to the usual handshake). Returns SOCKIT_OK, or fails with
+ * SOCKIT_EOPNOTSUPP (not TCP, or not Linux), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not
+ * block.
+ */
+int sockit_set_fastopen_connect(sockit_socket sock, int on);
+
+/**
+ * Writes 1 to *on if the client socket uses TCP Fast Open, else 0; see
+ * sockit_set_fastopen_connect(). Fails with SOCKIT_EOPNOTSUPP (not TCP, or not Linux),
+ * SOCKIT_EINVAL (NULL on), SOCKIT_EBADF or SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: on is NULL or points to an int.
+ */
+int sockit_get_fastopen_connect(sockit_socket sock, int *on);
+
+/**
+ * Reads and clears the socket's pending error (SO_ERROR), as a sockit code: writes
+ * SOCKIT_OK to *error if there is none, else the code of the error the system is holding
+ * for the socket (a non-blocking connect that failed, an ICMP error on a UDP socket).
+ * Windows keeps a failed connect's error after it is read. The
+ * call itself returns SOCKIT_OK, or fails with SOCKIT_EINVAL (NULL error), SOCKIT_EBADF or
+ * SOCKIT_ENOTSOCK. Does not block.
+ *
+ * The caller's part: error is NULL or points to an int.
+ */
+int sockit_get_error(sockit_socket sock, int *error);
 
 /**
  * Writes the address the socket is bound to into *out: after binding port 0, its port is
@@ -1359,10 +2272,12 @@ int sockit_echo_udp_server(sockit_socket sock, sockit_client_fn on_client, void 
  * Connections, as a server's stream callbacks see them
  *
  * A server in any mode can serve TCP with stream callbacks (sockit_server_set_stream_handler(),
- * in the next section): each callback is given the connection as a sockit_conn, through which
- * it writes, closes, and keeps state of its own. A sockit_conn is valid only during the
- * callback it is given to: keep its context pointer (sockit_conn_set_context()), never the
- * sockit_conn itself.
+ * in the next section) or a message handler (sockit_server_set_delimited_handler(),
+ * sockit_server_set_length_prefixed_handler()): each callback is given the connection as a
+ * sockit_conn, through which it writes (a message handler's replies framed with
+ * sockit_conn_write_message()), closes, and keeps state of its own. A sockit_conn is valid
+ * only during the callback it is given to: keep its context pointer
+ * (sockit_conn_set_context()), never the sockit_conn itself.
  * ======================================================================================== */
 
 /**
@@ -1374,11 +2289,12 @@ int sockit_echo_udp_server(sockit_socket sock, sockit_client_fn on_client, void 
 typedef struct sockit_conn sockit_conn;
 
 /**
- * Sends all len bytes of data to the connection's peer. In the event loop the bytes are
- * queued and sent as the peer takes them, so the call never blocks; while 64 KiB or more
- * is queued the server stops reading from this connection, so a peer that does not read
- * cannot make it buffer without limit. In the other modes the bytes are sent before the call
- * returns (blocking, like sockit_send_all()).
+ * Sends all len bytes of data to the connection's peer. In the event loop the call never
+ * blocks: what the socket takes at once is sent, the rest is queued and sent as the peer
+ * takes it; while anything is queued the server stops reading from this connection, so a
+ * peer that does not read cannot make it buffer without limit. In the other modes the bytes
+ * are sent before the call returns (blocking, like sockit_send_all()); on a TLS server
+ * (sockit_server_set_tls()) they are encrypted first.
  *
  * Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
  * SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
@@ -1388,6 +2304,23 @@ typedef struct sockit_conn sockit_conn;
  * for len bytes.
  */
 int sockit_conn_write(struct sockit_conn *conn, const void *data, size_t len);
+
+/**
+ * Sends the len bytes at msg to the connection's peer as one message, framed as the
+ * messages the server's message handler reads (sockit_server_set_delimited_handler(): msg
+ * and then the delimiter; sockit_server_set_length_prefixed_handler(): its length as 4
+ * bytes, most significant first, then msg), in one write: queued in the event loop, sent
+ * before the call returns in the other modes, as sockit_conn_write() does.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL conn; NULL msg with len > 0; a conn
+ * given to a callback other than a message handler's; a message that holds the delimiter,
+ * or whose end and the delimiter hold it, so that the peer would not read it back whole),
+ * SOCKIT_EMSGSIZE (len over 4 GiB - 1, length-prefixed), or as sockit_conn_write() fails.
+ *
+ * The caller's part: conn is NULL or the handle given to the running callback; msg is NULL or readable
+ * for len bytes.
+ */
+int sockit_conn_write_message(struct sockit_conn *conn, const void *msg, size_t len);
 
 /**
  * Closes the connection once everything written has been sent; no more callbacks but
@@ -1408,7 +2341,9 @@ int sockit_conn_peer(struct sockit_conn *conn, struct sockit_addr *out);
 
 /**
  * The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
- * write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
+ * write or close it: the server does. On a TLS server (sockit_server_set_tls()) its bytes
+ * are the encrypted records; sockit_conn_write() and the callbacks' data are the plaintext.
+ * SOCKIT_INVALID_SOCKET for NULL. Does not block.
  *
  * The caller's part: conn is NULL or the handle given to the running callback.
  */
@@ -1442,6 +2377,12 @@ void *sockit_conn_context(struct sockit_conn *conn);
  *     sockit_server_set_tcp_handler(server, handle_client, NULL);
  *     sockit_server_run(server);          // blocks until sockit_server_stop()
  *     sockit_server_free(server);
+ *
+ * A server of lines (or of length-prefixed messages) needs one callback, called once per
+ * whole message in every mode:
+ *
+ *     // echo_line(conn, line, len, status, user) calls sockit_conn_write_message(conn, line, len)
+ *     sockit_server_set_delimited_handler(server, "\n", 1, 4096, echo_line, NULL);
  * ======================================================================================== */
 
 /**
@@ -1477,7 +2418,9 @@ void *sockit_conn_context(struct sockit_conn *conn);
  * readiness API (epoll, kqueue, Windows' AFD); no limit but the descriptor limit. Handlers
  * must not block: TCP needs stream callbacks (sockit_server_set_stream_handler()), whose
  * writes are queued; slow work is scheduled with sockit_server_timer(). For more cores,
- * sockit_server_set_threads() runs a loop per thread.
+ * sockit_server_set_threads() runs a loop per thread. Its TCP connections have TCP_NODELAY
+ * set (each write goes out at once; sockit_set_nodelay(sockit_conn_socket(conn), 0) undoes
+ * it).
  */
 #define SOCKIT_EVENT_LOOP 4
 
@@ -1507,6 +2450,24 @@ typedef void (*sockit_conn_fn)(struct sockit_conn *conn, void *user);
  * the connection closes.
  */
 typedef void (*sockit_data_fn)(struct sockit_conn *conn, const void *data, size_t len, void *user);
+
+/**
+ * Given one whole message of conn (sockit_server_set_delimited_handler(),
+ * sockit_server_set_length_prefixed_handler()): status SOCKIT_OK for a message of len bytes
+ * at msg (without its delimiter or length), followed in memory by a NUL byte (not counted),
+ * so that a text message can be used as a C string; SOCKIT_EMSGSIZE (len 0) for a message
+ * longer than the handler's maximum, which is skipped; SOCKIT_ETRUNCATED for the len bytes
+ * that arrived of a message the stream ended inside (all that came after the last whole
+ * message: with length-prefixed messages, the length's bytes too): the last call for conn,
+ * which closes once what is written now is sent. msg is valid during the call and never
+ * NULL. Reply with sockit_conn_write_message() (framed as the messages are) or
+ * sockit_conn_write().
+ */
+typedef void (*sockit_message_fn)(struct sockit_conn *conn,
+                                  const void *msg,
+                                  size_t len,
+                                  int status,
+                                  void *user);
 
 /**
  * Serves one UDP datagram: msg and len are the message (valid during the call; len may be
@@ -1559,6 +2520,25 @@ int sockit_server_new(int protocol,
                       struct sockit_server **out);
 
 /**
+ * Creates a server on a Unix domain stream socket listening at path (see the Unix domain
+ * sockets section for names, '@' and stale files; flags is 0 or SOCKIT_UNIX_REMOVE_STALE),
+ * in any mode, served by the same handlers as a TCP server (sockit_server_set_tcp_handler(),
+ * sockit_server_set_stream_handler(), sockit_server_set_echo()); the peers' addresses given
+ * to them have family 0. sockit_server_free() removes the socket file (unless another file
+ * has taken its place). sockit_server_set_threads() takes 1 only: a Unix domain socket has no
+ * port to share.
+ *
+ * On success writes the server to *out (the caller owns it: sockit_server_free()) and
+ * returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty path, bad mode or flags, NULL
+ * out), SOCKIT_EOPNOTSUPP (forking where there is no fork; no Unix domain sockets here; '@'
+ * outside Linux), SOCKIT_EADDRINUSE, SOCKIT_ENOENT, SOCKIT_EACCES or SOCKIT_ENAMETOOLONG (as
+ * sockit_unix_listen()). Does not block.
+ *
+ * The caller's part: path is NULL or a NUL-terminated string; out is NULL or points to a sockit_server *.
+ */
+int sockit_server_new_unix(const char *path, int mode, int flags, struct sockit_server **out);
+
+/**
  * Releases the server: closes its socket and tells pending timers SOCKIT_ECANCELED. NULL is
  * allowed. Call it only when no thread is in sockit_server_run() or any other call on this
  * server. Does not block.
@@ -1568,8 +2548,9 @@ int sockit_server_new(int protocol,
 void sockit_server_free(struct sockit_server *server);
 
 /**
- * The port the server is bound to (the one the system picked, for port 0): 1 to 65535, or
- * SOCKIT_EINVAL for NULL. Does not block.
+ * The port the server is bound to (the one the system picked, for port 0): 1 to 65535,
+ * SOCKIT_EINVAL for NULL, or SOCKIT_EAFNOSUPPORT for a Unix domain server, which has no
+ * port. Does not block.
  *
  * The caller's part: server is NULL or a live server from sockit_server_new().
  */
@@ -1577,11 +2558,25 @@ int sockit_server_port(const struct sockit_server *server);
 
 /**
  * Writes the address the server is bound to into *out (for every address: [::] or
- * 0.0.0.0). Fails with SOCKIT_EINVAL for NULL arguments. Does not block.
+ * 0.0.0.0). Fails with SOCKIT_EINVAL for NULL arguments, SOCKIT_EAFNOSUPPORT for a Unix
+ * domain server (its name is the path it was made with). Does not block.
  *
  * The caller's part: server is NULL or a live server; out is NULL or points to a sockit_addr.
  */
 int sockit_server_addr(const struct sockit_server *server, struct sockit_addr *out);
+
+/**
+ * Writes the server's own socket to *out: the listening socket of a TCP or Unix domain
+ * server, the bound socket of a UDP one. For setting options on it and joining multicast
+ * groups with it before the run (sockit_udp_join_group() on a UDP server makes a multicast
+ * server in any mode; sockit_set_recv_buffer() on a listener gives each connection that
+ * buffer). The server owns the socket: never close it. Fails with SOCKIT_EINVAL (NULL
+ * server or out) or SOCKIT_EALREADY (the server has started running, and the socket is
+ * the run's). Does not block.
+ *
+ * The caller's part: server is NULL or a live server; out is NULL or points to a sockit_socket.
+ */
+int sockit_server_socket(const struct sockit_server *server, sockit_socket *out);
 
 /**
  * Serves each TCP connection with handler, in blocking style: it gets the connected socket
@@ -1619,6 +2614,53 @@ int sockit_server_set_stream_handler(struct sockit_server *server,
                                      sockit_data_fn on_data,
                                      sockit_conn_fn on_close,
                                      void *user);
+
+/**
+ * Serves TCP (or Unix domain) connections as messages that each end with the delim_len
+ * bytes at delim (copied; at least one byte; "\n" for lines), of at most max_len bytes
+ * before the delimiter (the sockit_reader_new_delimited() rules), in every mode: on_message
+ * is called once per whole message, however the bytes arrive, and replies with
+ * sockit_conn_write_message() (which adds the delimiter) or sockit_conn_write(). A message
+ * longer than max_len is skipped (on_message gets SOCKIT_EMSGSIZE); a stream that ends
+ * inside a message gives what arrived of it (SOCKIT_ETRUNCATED), never losing it. In the
+ * event loop on_message runs on the run thread and must not block; in threaded mode
+ * different connections' messages are handled on different threads at once; in forking
+ * mode each connection's in its own child.
+ *
+ * Fails with SOCKIT_EINVAL (NULL server, delim or on_message; delim_len 0; a UDP server) or
+ * SOCKIT_EALREADY (the server has started running). Does not block.
+ *
+ * The caller's part: server is NULL or a live server; delim is NULL or readable for delim_len bytes;
+ * on_message is NULL or a function as sockit_message_fn describes; user is passed to
+ * it.
+ */
+int sockit_server_set_delimited_handler(struct sockit_server *server,
+                                        const void *delim,
+                                        size_t delim_len,
+                                        size_t max_len,
+                                        sockit_message_fn on_message,
+                                        void *user);
+
+/**
+ * Serves TCP (or Unix domain) connections as length-prefixed messages (a 4-byte length,
+ * most significant byte first, then the message) of at most max_len bytes (a larger
+ * max_len means 4 GiB - 1; the sockit_reader_new_length_prefixed() rules), in every mode:
+ * on_message is called once per whole message, and replies with
+ * sockit_conn_write_message() (which puts the length in front) or sockit_conn_write(). A
+ * message longer than max_len is skipped (SOCKIT_EMSGSIZE); a stream that ends inside a
+ * message gives what arrived of it (SOCKIT_ETRUNCATED). The callbacks run as with
+ * sockit_server_set_delimited_handler().
+ *
+ * Fails with SOCKIT_EINVAL (NULL server or on_message, a UDP server) or SOCKIT_EALREADY
+ * (the server has started running). Does not block.
+ *
+ * The caller's part: server is NULL or a live server; on_message is NULL or a function as
+ * sockit_message_fn describes; user is passed to it.
+ */
+int sockit_server_set_length_prefixed_handler(struct sockit_server *server,
+                                              size_t max_len,
+                                              sockit_message_fn on_message,
+                                              void *user);
 
 /**
  * Serves each UDP datagram with handler, in every mode (event loop: on the run thread, must
@@ -1688,12 +2730,14 @@ int sockit_server_set_grace(struct sockit_server *server, int grace_ms);
 /**
  * Closes a TCP connection that has sent nothing for idle_ms milliseconds (SOCKIT_FOREVER,
  * the default: never). In blocking modes this is the connection's read timeout: the
- * handler's receive fails with SOCKIT_ETIMEDOUT. Fails with SOCKIT_EINVAL (NULL, 0) or
+ * handler's receive fails with SOCKIT_ETIMEDOUT. On a TLS server (sockit_server_set_tls())
+ * it also bounds each client's handshake (10 seconds when it is SOCKIT_FOREVER). Fails with SOCKIT_EINVAL (NULL, 0) or
  * SOCKIT_EALREADY (running). Does not block.
  *
  * The caller's part: server is NULL or a live server.
  */
-int sockit_server_set_idle_timeout(struct sockit_server *server, int idle_ms);
+int sockit_server_set_idle_timeout(struct sockit_server *server,
+                                   int idle_ms);
 
 /**
  * Calls callback(SOCKIT_OK, arg) once, delay_ms milliseconds from now (0: as soon as
@@ -1720,8 +2764,10 @@ int sockit_server_timer(struct sockit_server *server,
  *
  * Returns SOCKIT_OK after a stop, once the requests in flight have finished (or the grace
  * period is over and they were cut off, see sockit_server_set_grace()); the socket is then
- * closed. Fails with SOCKIT_EINVAL (NULL, or no handler set), SOCKIT_EALREADY (running or
- * ran already), or the error that made the socket unusable.
+ * closed. Fails with SOCKIT_EINVAL (NULL, or no handler set; a TLS server with a handler of
+ * sockit_server_set_tcp_handler(), or a TLS handler without sockit_server_set_tls()),
+ * SOCKIT_EALREADY (running or ran already), or the error that made the socket unusable. A
+ * server refused for its TLS settings keeps its socket, and may be set up again and run.
  *
  * Blocks for as long as the server runs.
  *
@@ -1739,6 +2785,1427 @@ int sockit_server_run(struct sockit_server *server);
  * The caller's part: server is NULL or a live server, not freed while this call runs.
  */
 int sockit_server_stop(const struct sockit_server *server);
+
+/* ========================================================================================
+ * The event loop, for programs that serve and connect at once
+ *
+ * A sockit_loop runs a program's connections, listeners, UDP sockets and timers on one
+ * thread, calling the program back as things happen. Each of them is a sockit_handle: a
+ * number, not a pointer, valid from its creation until it is closed. A call with a handle
+ * that was closed, that another loop gave out, or that never existed fails with
+ * SOCKIT_EBADF and touches nothing, so a program that keeps a handle too long gets an
+ * error, never a crash. Every callback receives its loop and its handle, so a program
+ * needs no global to write to another connection or start a timer from a callback.
+ *
+ *     sockit_loop *loop;
+ *     sockit_handle timer;
+ *     int ticks = 0;
+ *     if (sockit_loop_new(&loop) != SOCKIT_OK) ...
+ *     // tick(loop, timer, arg) counts in *arg; at 3 it closes timer and stops the loop
+ *     sockit_loop_timer(loop, 100, 100, tick, &ticks, &timer);
+ *     sockit_loop_run(loop);              // until sockit_loop_stop()
+ *     sockit_loop_free(loop);
+ *
+ * A loop belongs to one thread at a time: call its functions from the thread that runs it
+ * (from its callbacks, or between runs), except sockit_loop_post() and sockit_loop_stop(),
+ * which any thread may call, and a signal handler too for sockit_loop_stop(). A process may
+ * have several loops, one per thread. A program with a main loop of its own (poll(),
+ * select(), a GUI toolkit's) waits for sockit_loop_fd() there, for at most
+ * sockit_loop_next_timeout() milliseconds, and calls sockit_loop_run_once(loop, 0) when it
+ * is readable or the time has come.
+ * ======================================================================================== */
+
+/**
+ * An event loop. Opaque; create it with sockit_loop_new() and release it with
+ * sockit_loop_free().
+ */
+typedef struct sockit_loop sockit_loop;
+
+/**
+ * A connection, listener, UDP socket or timer of a loop: a number that stays valid until
+ * the handle is closed, and is never valid again after that, in this loop or any other.
+ * SOCKIT_NO_HANDLE (0) is never a handle.
+ */
+typedef uint64_t sockit_handle;
+
+/**
+ * A timer's callback (sockit_loop_timer()): loop and timer are the loop and the timer's
+ * handle, arg the pointer given with the timer.
+ */
+typedef void (*sockit_loop_timer_fn)(struct sockit_loop *loop, sockit_handle timer, void *arg);
+
+/**
+ * A function run on the loop's thread (sockit_loop_post(), and the done callback of
+ * sockit_loop_queue_work() through status).
+ */
+typedef void (*sockit_loop_fn)(struct sockit_loop *loop, void *arg);
+
+/**
+ * Blocking work run on a pool thread (sockit_loop_queue_work()): arg is the pointer given
+ * with it.
+ */
+typedef void (*sockit_work_fn)(void *arg);
+
+/**
+ * A value no handle ever has, for variables that hold none yet.
+ */
+#define SOCKIT_NO_HANDLE 0
+
+/**
+ * Creates an event loop with no handles. On success writes it to *out (the caller owns
+ * it: sockit_loop_free()) and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out),
+ * SOCKIT_EMFILE or SOCKIT_ENOMEM. Does not block.
+ *
+ * The caller's part: out is NULL or points to a sockit_loop *.
+ */
+int sockit_loop_new(struct sockit_loop **out);
+
+/**
+ * Frees a loop: waits for work of sockit_loop_queue_work() still running and calls its
+ * done callbacks, runs what was posted and not run yet, then closes every handle (a
+ * connection's on_close is told SOCKIT_ECANCELED; timers are not called again), then runs
+ * what those callbacks posted. The callbacks it runs cannot start anything new: a new
+ * connection, listener, UDP socket, timer or work fails with SOCKIT_ECANCELED (a client
+ * that reconnects from on_close gets that code there). NULL is allowed and does nothing. Returns SOCKIT_OK, or SOCKIT_EBUSY (and frees nothing) when
+ * called from one of the loop's own callbacks. Blocks only for that work.
+ *
+ * The caller's part: lp is NULL or a live loop; no other thread uses it during or after the call (posts
+ * from other threads must have ended).
+ */
+int sockit_loop_free(struct sockit_loop *loop);
+
+/**
+ * Runs the loop on the calling thread until sockit_loop_stop() is called: waits for
+ * events, calls the callbacks of what happened, again and again. A stop that came while the
+ * loop was not running makes the next run return at once. Returns SOCKIT_OK after the
+ * stop; fails with SOCKIT_EINVAL (NULL), SOCKIT_EBUSY (called from one of the loop's own
+ * callbacks) or the system's error if waiting fails. Blocks.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_run(struct sockit_loop *loop);
+
+/**
+ * One round of the loop: waits at most timeout_ms milliseconds for events (0: only looks;
+ * SOCKIT_FOREVER: until something happens), then calls the callbacks of what happened and
+ * of the timers that are due, and returns. It does not look at sockit_loop_stop(). This is
+ * how a program with a main loop of its own drives sockit's: see sockit_loop_fd(). Returns
+ * SOCKIT_OK; fails with SOCKIT_EINVAL (NULL, a negative timeout other than
+ * SOCKIT_FOREVER), SOCKIT_EBUSY (called from one of the loop's own callbacks) or the
+ * system's error if waiting fails. Blocks at most timeout_ms.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_run_once(struct sockit_loop *loop, int timeout_ms);
+
+/**
+ * Asks sockit_loop_run() to return, after the callbacks of the current round. Safe from any
+ * thread and from a signal handler (SIGINT, SIGTERM): it sets a flag and writes to the
+ * loop's wake-up descriptor, and leaves errno as it was. Returns SOCKIT_OK, or
+ * SOCKIT_EINVAL for NULL (and then does not touch sockit_last_error()). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, not freed while this call runs.
+ */
+int sockit_loop_stop(struct sockit_loop *loop);
+
+/**
+ * The loop's descriptor (epoll's on Linux, kqueue's on macOS and the BSDs), for a program
+ * that waits in a main loop of its own: it becomes readable when the loop has events to
+ * handle. Wait for it to be readable (poll() with POLLIN, select(), epoll), for at most
+ * sockit_loop_next_timeout() milliseconds, then call sockit_loop_run_once(loop, 0). Do not
+ * read it, close it or change it. Returns the descriptor (0 or more); fails with
+ * SOCKIT_EINVAL (NULL) or, on Windows, where the loop has no such descriptor,
+ * SOCKIT_EOPNOTSUPP: there, run the loop on a thread of its own and hand results to the
+ * main loop the way the program's toolkit takes them, or call sockit_loop_run_once() with a
+ * short timeout from the main loop. Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_fd(struct sockit_loop *loop);
+
+/**
+ * How long a program with its own main loop may wait before it must call
+ * sockit_loop_run_once(): milliseconds until the next timer (rounded up), 0 when callbacks
+ * are waiting to run now (posted ones, results of work), or SOCKIT_FOREVER when only an
+ * event on sockit_loop_fd() can give the loop work. SOCKIT_EINVAL for NULL. Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_next_timeout(struct sockit_loop *loop);
+
+/**
+ * Starts a timer on the loop's thread: callback(loop, timer, arg) runs delay_ms
+ * milliseconds from now (0: in the next round), then, if repeat_ms is more than 0, every
+ * repeat_ms milliseconds until the timer is closed with sockit_loop_close(). A repeating
+ * timer keeps its rhythm: a late round delays one call, not the ones after it (periods
+ * missed altogether are skipped). Timers due at the same time run in the order they were
+ * started. A one-shot timer's handle is closed when its callback returns; the callback may
+ * close it sooner, or close any timer. On success writes the timer's handle to *out
+ * (optional: NULL if the program will not close it) and returns SOCKIT_OK. Fails with
+ * SOCKIT_EINVAL (NULL loop or callback, a negative delay or period), SOCKIT_ENOMEM (the
+ * loop holds its most handles, 16 million) or SOCKIT_ECANCELED (from a callback run by
+ * sockit_loop_free()). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only; out is NULL or points to
+ * a sockit_handle.
+ */
+int sockit_loop_timer(struct sockit_loop *loop,
+                      int delay_ms,
+                      int repeat_ms,
+                      sockit_loop_timer_fn callback,
+                      void *arg,
+                      sockit_handle *out);
+
+/**
+ * Closes a handle. A timer stops at once; a listener stops accepting at once (its
+ * connections stay). A connection closes once everything written to it has been sent:
+ * reading stops now, on_close follows in a later round, and until on_close has returned
+ * the handle stays valid (closing it again does nothing; writes fail with
+ * SOCKIT_ENOTCONN). sockit_loop_abort() closes without sending what is queued. Returns
+ * SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop) or SOCKIT_EBADF (a handle that is closed
+ * already, of another loop, or never given out). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_close(struct sockit_loop *loop, sockit_handle handle);
+
+/**
+ * Keeps a pointer of the program's (NULL too) with a handle (its per-connection state), for
+ * sockit_handle_data() to give back; sockit never looks at it. Connections are given the
+ * user pointer of the call that made them until this changes it; a connection's callbacks
+ * receive the pointer kept with it. Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop)
+ * or SOCKIT_EBADF (not an open handle of this loop). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_handle_set_data(struct sockit_loop *loop, sockit_handle handle, void *data);
+
+/**
+ * Writes the pointer kept with a handle (sockit_handle_set_data(); NULL if none) to *out.
+ * Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop or out) or SOCKIT_EBADF (not an
+ * open handle of this loop: *out is then left as it was). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only; out is NULL or points to
+ * a void *.
+ */
+int sockit_handle_data(struct sockit_loop *loop, sockit_handle handle, void **out);
+
+/**
+ * Runs callback(loop, arg) on the loop's thread soon, and wakes the loop: the way another
+ * thread hands something to the loop (a result, a line to send). Any thread may call it,
+ * the loop's own too (the callback then runs in a later round, not inside this call).
+ * Each posted callback runs exactly once, those posted by one thread in the order they were
+ * posted; callbacks still waiting when the loop is freed run then, and those they post in
+ * turn. The queue of posted callbacks has no bound: a thread that posts faster than the
+ * loop runs them makes it grow (and a process out of memory aborts). Returns SOCKIT_OK;
+ * fails with SOCKIT_EINVAL (NULL loop or callback). Does not block (it takes a lock held
+ * only briefly).
+ *
+ * The caller's part: lp is NULL or a live loop, not freed while this call runs.
+ */
+int sockit_loop_post(struct sockit_loop *loop, sockit_loop_fn callback, void *arg);
+
+/**
+ * Runs work(arg) on a small pool of threads shared by the process (blocking work: a file,
+ * a database, a computation), then done(loop, arg) on the loop's thread, in a later round.
+ * work must not call the loop's functions but sockit_loop_post() and sockit_loop_stop();
+ * done may call any. sockit_loop_free() waits for work still running and calls its done.
+ * Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop, work or done), SOCKIT_EAGAIN (the
+ * pool has no thread and none can be started: the process is out of threads; work does
+ * not run) or SOCKIT_ECANCELED (from a callback run by sockit_loop_free(): the loop takes
+ * no new work then). Does not block.
+ *
+ * The caller's part: lp is NULL or a live loop, used by the calling thread only; arg is the program's, and
+ * work may use it on another thread.
+ */
+int sockit_loop_queue_work(struct sockit_loop *loop,
+                           sockit_work_fn work,
+                           sockit_loop_fn done,
+                           void *arg);
+
+/* ========================================================================================
+ * Connections in the event loop
+ *
+ * A connection of a loop is made three ways: accepted by a listener
+ * (sockit_loop_listen(), sockit_loop_unix_listen()), connected by the loop
+ * (sockit_loop_connect(), which resolves the name off the loop's thread and tries each
+ * address in turn; sockit_loop_unix_connect()), or adopted from the program's own code
+ * (sockit_loop_adopt()). Its callbacks come in a sockit_loop_callbacks,
+ * all optional:
+ *
+ *     // on_connect, on_data, on_eof, on_close, on_queue_full, on_drain, on_message
+ *     sockit_loop_callbacks echo = {NULL, echo_data, NULL, NULL, NULL, NULL, NULL};
+ *     sockit_handle listener;
+ *     // echo_data(loop, conn, bytes, len, data) writes the bytes back to conn
+ *     sockit_loop_listen(loop, NULL, 7, &echo, NULL, &listener);
+ *
+ * Writes never block: what the socket does not take at once is copied into the
+ * connection's queue and sent as the peer reads. The queue has a bound (1 MiB unless
+ * sockit_loop_set_queue_limit() says otherwise): the write that takes the queue to it
+ * calls on_queue_full, and writes fail with SOCKIT_ENOBUFS until it drains (on_drain), so
+ * a peer that does not read can never make the program buffer without limit. A producer
+ * that must not lose bytes pauses (sockit_loop_pause_reading() of the connection it copies
+ * from, say) in on_queue_full and resumes in on_drain.
+ *
+ * A connection can also be read as messages (sockit_loop_frame_delimited(),
+ * sockit_loop_frame_length_prefixed(), the sockit_reader rules): on_message then gets each
+ * whole message, so a line server is one callback.
+ *
+ * Every connection ends with exactly one on_close, its last callback; until on_close has
+ * returned, its handle stays valid.
+ * ======================================================================================== */
+
+/**
+ * A connection's callback with a status (on_connect, on_close): SOCKIT_OK or a
+ * SOCKIT_E... code.
+ */
+typedef void (*sockit_loop_status_fn)(struct sockit_loop *loop,
+                                      sockit_handle conn,
+                                      int status,
+                                      void *data);
+
+/**
+ * A connection's data callback: len bytes (at least 1) at bytes, valid during the call.
+ */
+typedef void (*sockit_loop_data_fn)(struct sockit_loop *loop,
+                                    sockit_handle conn,
+                                    const void *bytes,
+                                    size_t len,
+                                    void *data);
+
+/**
+ * A connection's callback with nothing more to say (on_eof, on_drain).
+ */
+typedef void (*sockit_loop_conn_fn)(struct sockit_loop *loop, sockit_handle conn, void *data);
+
+/**
+ * A connection's callback with a byte count (on_queue_full: the bytes queued).
+ */
+typedef void (*sockit_loop_count_fn)(struct sockit_loop *loop,
+                                     sockit_handle conn,
+                                     size_t count,
+                                     void *data);
+
+/**
+ * A framed connection's message callback (sockit_loop_frame_delimited(),
+ * sockit_loop_frame_length_prefixed()): status SOCKIT_OK for a whole message of len bytes
+ * at msg, followed in memory by a NUL byte (not counted), so that a text message can be
+ * used as a C string; SOCKIT_EMSGSIZE (len 0) for a message longer than the framing's
+ * maximum, which is skipped; SOCKIT_ETRUNCATED for the len bytes that arrived of a message
+ * the stream ended inside (all that came after the last whole message: with
+ * length-prefixed messages, the length's bytes too; on_eof follows). msg is valid during the call and never NULL.
+ */
+typedef void (*sockit_loop_message_fn)(struct sockit_loop *loop,
+                                       sockit_handle conn,
+                                       const void *msg,
+                                       size_t len,
+                                       int status,
+                                       void *data);
+
+/**
+ * The callbacks of a connection; any may be NULL. Each receives the loop, the connection's
+ * handle and the pointer kept with it (the user pointer given when the connection was made,
+ * until sockit_handle_set_data() changes it). They run on the loop's thread and may call
+ * any function of the loop, close their own connection included.
+ */
+typedef struct sockit_loop_callbacks {
+  /**
+   * The connection is made (status SOCKIT_OK: accepted, connected or adopted), or an
+   * outgoing one failed (status SOCKIT_ECONNREFUSED, SOCKIT_ETIMEDOUT, a resolver error,
+   * and so on), and on_close follows.
+   */
+  sockit_loop_status_fn on_connect;
+  /**
+   * Bytes arrived.
+   */
+  sockit_loop_data_fn on_data;
+  /**
+   * The peer finished sending. The connection stays open for writing: close it, or shut
+   * it down (sockit_loop_shutdown()) and it closes once both sides have finished.
+   */
+  sockit_loop_conn_fn on_eof;
+  /**
+   * The connection is closed: its last callback (release what data points to here).
+   * status is SOCKIT_OK when the program closed it or both sides finished, else why it
+   * ended: SOCKIT_ECONNRESET, SOCKIT_EPIPE, SOCKIT_ETIMEDOUT, SOCKIT_ECANCELED (the loop
+   * was freed)...
+   */
+  sockit_loop_status_fn on_close;
+  /**
+   * A write took the queue to its bound, or was the first refused for it (a bound
+   * lowered below what is queued) (count: the bytes queued): from now on writes fail
+   * with SOCKIT_ENOBUFS until on_drain. Pause the producer, drop the peer, or close.
+   */
+  sockit_loop_count_fn on_queue_full;
+  /**
+   * The queue that was full has been sent (not called once the connection is closing).
+   */
+  sockit_loop_conn_fn on_drain;
+  /**
+   * A whole message arrived, on a connection given a framing; such a connection's bytes
+   * go here instead of on_data.
+   */
+  sockit_loop_message_fn on_message;
+} sockit_loop_callbacks;
+
+/**
+ * Listens for TCP connections on host and port (host NULL or "": every address, IPv4 and
+ * IPv6 at once, as sockit_tcp_listen(); port 0: the system picks one, which
+ * sockit_loop_local_addr() tells). Each connection accepted gets the callbacks (copied)
+ * and user as its data, and starts with on_connect(SOCKIT_OK). It keeps the system's
+ * Nagle's algorithm (small writes coalesced while earlier bytes are unacknowledged); a
+ * program that relays or answers in several small writes and wants each to go at once sets
+ * sockit_set_nodelay() on sockit_loop_socket(), as c_examples/tcp_proxy.c does.
+ * Closing the listener
+ * (sockit_loop_close()) stops accepting; the connections stay. On success writes the
+ * listener's handle to *out and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL loop,
+ * callbacks or out; a bad port), SOCKIT_EADDRINUSE, SOCKIT_EACCES, SOCKIT_EMFILE or a
+ * resolver error for host; SOCKIT_ECANCELED from a callback run by sockit_loop_free().
+ * Does not block, except to resolve a host name.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; host is NULL or a
+ * NUL-terminated string; callbacks is NULL or points to a sockit_loop_callbacks; out
+ * is NULL or points to a sockit_handle.
+ */
+int sockit_loop_listen(struct sockit_loop *loop,
+                       const char *host,
+                       int port,
+                       const struct sockit_loop_callbacks *callbacks,
+                       void *user,
+                       sockit_handle *out);
+
+/**
+ * Connects to host (a name or an IPv4 or IPv6 address) on port, in the loop: the name is
+ * resolved on the loop's worker threads, then each address is tried in turn, all within
+ * timeout_ms milliseconds (SOCKIT_FOREVER: the system's own limit for each attempt). The
+ * result comes to on_connect: SOCKIT_OK, or the failure (SOCKIT_ECONNREFUSED,
+ * SOCKIT_ETIMEDOUT, SOCKIT_ENETUNREACH, a resolver error such as SOCKIT_EAI_NONAME...),
+ * and then on_close. A connection made keeps Nagle's algorithm, as an accepted one. The
+ * handle is written to *out at once: closing it gives up the
+ * connect (on_close(SOCKIT_OK), no on_connect). Returns SOCKIT_OK; fails at once only with
+ * SOCKIT_EINVAL (NULL loop, host, callbacks or out; a bad port or timeout; a host that is
+ * neither a name nor an address), SOCKIT_ENOMEM, SOCKIT_EAGAIN (no thread can be started
+ * to resolve a name) or SOCKIT_ECANCELED (from a callback run by sockit_loop_free()).
+ * Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; host is NULL or a
+ * NUL-terminated string; callbacks is NULL or points to a sockit_loop_callbacks; out
+ * is NULL or points to a sockit_handle.
+ */
+int sockit_loop_connect(struct sockit_loop *loop,
+                        const char *host,
+                        int port,
+                        int timeout_ms,
+                        const struct sockit_loop_callbacks *callbacks,
+                        void *user,
+                        sockit_handle *out);
+
+/**
+ * Hands a connected stream socket (TCP, or Unix domain) from the program's own code to the
+ * loop: from now on the loop owns it (sockit_loop_close() closes it; do not close sock
+ * yourself). on_connect (SOCKIT_OK) comes in the next round. On success writes the handle
+ * to *out and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL loop, callbacks or out),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK (not an open socket), SOCKIT_EOPNOTSUPP (not a stream
+ * socket: UDP, say), SOCKIT_ENOTCONN (not connected), SOCKIT_ENOMEM or SOCKIT_ECANCELED
+ * (from a callback run by sockit_loop_free()); on failure sock is still the program's. Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; callbacks is NULL or
+ * points to a sockit_loop_callbacks; out is NULL or points to a sockit_handle; sock is
+ * not used by the program after a success.
+ */
+int sockit_loop_adopt(struct sockit_loop *loop,
+                      sockit_socket sock,
+                      const struct sockit_loop_callbacks *callbacks,
+                      void *user,
+                      sockit_handle *out);
+
+/**
+ * Sends len bytes of data to a connection's peer. Never blocks: what the socket does not
+ * take at once is copied into the connection's queue and sent as the peer reads (the
+ * program may reuse data at once). Returns SOCKIT_OK. Fails with SOCKIT_ENOBUFS (the queue
+ * holds its bound or more: nothing was sent; see on_queue_full), SOCKIT_ENOTCONN (closing,
+ * or not connected yet), SOCKIT_EPIPE (after sockit_loop_shutdown()), SOCKIT_ECONNRESET
+ * or another system error (the connection broke: on_close follows), SOCKIT_EBADF (not an
+ * open handle of this loop), SOCKIT_ENOTSOCK (a timer), SOCKIT_ENOMEM, or SOCKIT_EINVAL
+ * (NULL loop; NULL data with len > 0).
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; data is NULL or
+ * readable for len bytes.
+ */
+int sockit_loop_write(struct sockit_loop *loop, sockit_handle conn, const void *data, size_t len);
+
+/**
+ * Closes a connection at once, throwing away what is queued: the peer sees a reset
+ * (SOCKIT_ECONNRESET). on_close(SOCKIT_OK) follows in a later round. Any other handle closes
+ * as with sockit_loop_close(). Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop) or
+ * SOCKIT_EBADF (not an open handle of this loop). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_abort(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * Finishes sending on a connection (a half-close): once its queue is sent, the peer reads
+ * the end of the stream. Reading goes on; the connection closes by itself
+ * (on_close(SOCKIT_OK)) once the peer has finished too. Writes fail with SOCKIT_EPIPE from
+ * now on. Returns SOCKIT_OK; fails with SOCKIT_ENOTCONN (closing, or not connected yet),
+ * SOCKIT_EBADF, SOCKIT_ENOTSOCK (a timer) or SOCKIT_EINVAL (NULL loop). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_shutdown(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * Stops reading from a connection: no on_data until sockit_loop_resume_reading(). The
+ * peer's bytes wait in the system's buffers, and once those are full the peer's own sends
+ * wait (back-pressure). Returns SOCKIT_OK; fails with SOCKIT_ENOTCONN (not connected yet,
+ * or a listener), SOCKIT_EBADF, SOCKIT_ENOTSOCK (a timer) or SOCKIT_EINVAL (NULL loop).
+ * Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_pause_reading(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * Reads from a connection again after sockit_loop_pause_reading(). Fails as
+ * sockit_loop_pause_reading() does. Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_resume_reading(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * The number of bytes written to a connection and not sent yet (0 or more). Fails with
+ * SOCKIT_EBADF, SOCKIT_ENOTSOCK (a timer) or SOCKIT_EINVAL (NULL loop). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int64_t sockit_loop_queued(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * Sets the bound of a connection's queue, in bytes (1 MiB unless set): the write that
+ * takes the queue to it calls on_queue_full, and writes fail with SOCKIT_ENOBUFS while the
+ * queue holds that much or more (lowered below what is queued: the first write refused
+ * calls on_queue_full, and on_drain follows once the queue is sent). Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop,
+ * limit 0 or over PTRDIFF_MAX), SOCKIT_ENOTCONN (not connected yet: set it in on_connect), SOCKIT_EBADF or
+ * SOCKIT_ENOTSOCK (a timer). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_set_queue_limit(struct sockit_loop *loop,
+                                sockit_handle conn,
+                                size_t limit);
+
+/**
+ * Writes a connection's peer address to *out (family 0 if it is not an IP address: a Unix
+ * domain connection's peer, whose name sockit_unix_peer_name() on sockit_loop_socket()
+ * tells); valid in on_close too. Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop or out),
+ * SOCKIT_ENOTCONN (not connected yet, or a listener), SOCKIT_EBADF or SOCKIT_ENOTSOCK (a
+ * timer). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; out is NULL or points
+ * to a sockit_addr.
+ */
+int sockit_loop_peer(struct sockit_loop *loop, sockit_handle conn, struct sockit_addr *out);
+
+/**
+ * Writes the local address of a listener, a UDP socket or a connection to *out (the port
+ * the system picked for one bound to port 0; family 0 for a Unix domain socket, whose name
+ * sockit_unix_local_name() on sockit_loop_socket() tells). Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop
+ * or out), SOCKIT_ENOTCONN (not connected yet), SOCKIT_EBADF or SOCKIT_ENOTSOCK (a timer).
+ * Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; out is NULL or points
+ * to a sockit_addr.
+ */
+int sockit_loop_local_addr(struct sockit_loop *loop,
+                           sockit_handle handle,
+                           struct sockit_addr *out);
+
+/**
+ * The socket of a listener, a UDP socket or a connection, lent to the program to read or
+ * set its options (sockit_set_nodelay(), sockit_get_send_buffer()...) or, for a Unix
+ * domain one, to ask for the names and the peer's credentials (sockit_unix_peer_name(),
+ * sockit_unix_peer_cred()). Do not read, write, shut down or close it, nor make it
+ * blocking: the loop does all that. On success writes the socket to *out (valid until the
+ * handle closes) and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL loop or out),
+ * SOCKIT_ENOTCONN (a connect still being made, or a connection whose on_close is running),
+ * SOCKIT_EBADF or SOCKIT_ENOTSOCK (a timer). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; out is NULL or points
+ * to a sockit_socket.
+ */
+int sockit_loop_socket(struct sockit_loop *loop, sockit_handle handle, sockit_socket *out);
+
+/**
+ * Reads a connection as messages that each end with the delim_len bytes at delim (copied;
+ * at least one byte), of at most max_len bytes before the delimiter (the
+ * sockit_reader_new_delimited() rules): from now on each whole message goes to
+ * on_message, and on_data is no longer called. Set it in on_connect: bytes that arrived
+ * before went to on_data. It may change a framing set before (a line handshake, then
+ * length-prefixed frames: switch in on_message): the bytes received after the last
+ * message handed out are read with the new one. Returns SOCKIT_OK; fails with SOCKIT_EINVAL (NULL loop, NULL or
+ * empty delimiter), SOCKIT_ENOTCONN (not connected yet, or not a connection), SOCKIT_EBADF
+ * or SOCKIT_ENOTSOCK (a timer). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; delim is NULL or
+ * readable for delim_len bytes.
+ */
+int sockit_loop_frame_delimited(struct sockit_loop *loop,
+                                sockit_handle conn,
+                                const void *delim,
+                                size_t delim_len,
+                                size_t max_len);
+
+/**
+ * Reads a connection as length-prefixed messages (a 4-byte length, most significant byte
+ * first, then the message) of at most max_len bytes (a larger max_len means 4 GiB - 1, the
+ * most 4 bytes can say; the
+ * sockit_reader_new_length_prefixed() rules): from now on each whole message goes to
+ * on_message, and on_data is no longer called. Set it in on_connect; it may change a
+ * framing set before, as sockit_loop_frame_delimited() says. Returns SOCKIT_OK; fails with
+ * SOCKIT_EINVAL (NULL loop), SOCKIT_ENOTCONN (not connected yet, or not a
+ * connection), SOCKIT_EBADF or SOCKIT_ENOTSOCK (a timer). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+int sockit_loop_frame_length_prefixed(struct sockit_loop *loop, sockit_handle conn, size_t max_len);
+
+/* ========================================================================================
+ * UDP in the event loop
+ *
+ * A UDP socket of a loop hands each datagram it receives to a callback, with its sender;
+ * sockit_loop_send_to() answers. Sends never block: UDP may drop a datagram anyway, and a
+ * datagram the system has no room for now is refused with SOCKIT_EAGAIN rather than waited
+ * for. Datagrams from port 0, which no reply can reach, are skipped (and said on stderr at
+ * most once a second), as the server framework does.
+ * ======================================================================================== */
+
+/**
+ * A UDP socket's callback: len bytes at bytes (len may be 0; bytes is never NULL) came
+ * from the address at from; both are valid during the call (copy the sockit_addr to answer
+ * later). data is the pointer kept with the socket's handle.
+ */
+typedef void (*sockit_loop_datagram_fn)(struct sockit_loop *loop,
+                                        sockit_handle udp,
+                                        const void *bytes,
+                                        size_t len,
+                                        const struct sockit_addr *from,
+                                        void *data);
+
+/**
+ * Binds a UDP socket in the loop to host and port (host NULL or "": every address, IPv4
+ * and IPv6 at once, as sockit_udp_bind(); port 0: the system picks one, which
+ * sockit_loop_local_addr() tells). Each datagram received goes to
+ * on_datagram(loop, udp, bytes, len, from, user). sockit_loop_close() closes the socket. On
+ * success writes its handle to *out and returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL
+ * loop, on_datagram or out; a bad port), SOCKIT_EADDRINUSE, SOCKIT_EACCES, SOCKIT_EMFILE or
+ * a resolver error for host; SOCKIT_ECANCELED from a callback run by sockit_loop_free().
+ * Does not block, except to resolve a host name.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; host is NULL or a
+ * NUL-terminated string; out is NULL or points to a sockit_handle.
+ */
+int sockit_loop_udp_bind(struct sockit_loop *loop,
+                         const char *host,
+                         int port,
+                         sockit_loop_datagram_fn on_datagram,
+                         void *user,
+                         sockit_handle *out);
+
+/**
+ * Sends len bytes of data as one datagram from a UDP socket of the loop to the address at
+ * to. Never blocks. Returns SOCKIT_OK; fails with SOCKIT_EAGAIN (the system has no room for
+ * it now: it was not sent), SOCKIT_EMSGSIZE (too large for a datagram), SOCKIT_EINVAL (NULL
+ * loop or to; NULL data with len > 0; to is not an IPv4 or IPv6 address, or its port is
+ * 0), SOCKIT_EAFNOSUPPORT (an IPv6 destination from an IPv4 socket), SOCKIT_EBADF (not an
+ * open handle of this loop), SOCKIT_ENOTSOCK (a timer), SOCKIT_EOPNOTSUPP (not a UDP
+ * socket), or another system error (SOCKIT_ENETUNREACH...).
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; data is NULL or
+ * readable for len bytes; to is NULL or points to a sockit_addr.
+ */
+int sockit_loop_send_to(struct sockit_loop *loop,
+                        sockit_handle udp,
+                        const void *data,
+                        size_t len,
+                        const struct sockit_addr *to);
+
+/* ========================================================================================
+ * Unix domain sockets in the event loop
+ *
+ * A loop listens on and connects to Unix domain stream sockets (a path, or on Linux an
+ * '@name' in the abstract namespace, as in the section on Unix domain sockets). Their
+ * connections are like the loop's TCP connections in every way (the same callbacks,
+ * writes, queue bound, framings, close, shutdown, pausing), but for their addresses:
+ * sockit_loop_peer() and sockit_loop_local_addr() give an address of family 0 for them,
+ * and the Unix domain names and the peer's credentials come from the socket
+ * (sockit_loop_socket(), then sockit_unix_peer_name(), sockit_unix_local_name(),
+ * sockit_unix_peer_cred()). A connected Unix domain socket of the program's own is adopted
+ * with sockit_loop_adopt(), as a TCP one.
+ *
+ *     sockit_handle listener;
+ *     // on_message(loop, conn, msg, len, status, data) answers each line
+ *     if (sockit_loop_unix_listen(loop, "/tmp/app.sock", SOCKIT_UNIX_REMOVE_STALE, &callbacks,
+ *                                 NULL, &listener) < 0) ...
+ * ======================================================================================== */
+
+/**
+ * Listens for connections on a Unix domain stream socket at path (a path, or '@name' on
+ * Linux). flags is 0 or SOCKIT_UNIX_REMOVE_STALE, as for sockit_unix_listen(); the queue
+ * of connections not yet accepted is the system's maximum. Each connection accepted gets
+ * the callbacks (copied) and user as its data, and starts with on_connect(SOCKIT_OK).
+ * Closing the listener (sockit_loop_close(), or sockit_loop_free()) stops accepting and
+ * removes the socket file (unless another file has taken its place meanwhile); the
+ * connections stay. On success writes the listener's handle to *out and returns
+ * SOCKIT_OK. Fails with SOCKIT_EADDRINUSE (a file is there: see sockit_unix_listen()),
+ * SOCKIT_ENOENT (a directory of the path does not exist), SOCKIT_EACCES,
+ * SOCKIT_ENAMETOOLONG, SOCKIT_EOPNOTSUPP (no Unix domain sockets here, or '@' outside
+ * Linux), SOCKIT_EMFILE, or SOCKIT_EINVAL (NULL loop, path, callbacks or out; an empty
+ * path; unknown flags); SOCKIT_ECANCELED from a callback run by sockit_loop_free(). Does
+ * not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; path is NULL or a
+ * NUL-terminated string; callbacks is NULL or points to a sockit_loop_callbacks; out
+ * is NULL or points to a sockit_handle.
+ */
+int sockit_loop_unix_listen(struct sockit_loop *loop,
+                            const char *path,
+                            int flags,
+                            const struct sockit_loop_callbacks *callbacks,
+                            void *user,
+                            sockit_handle *out);
+
+/**
+ * Connects to the Unix domain stream socket at path (a path, or '@name' on Linux), in the
+ * loop, within timeout_ms milliseconds (SOCKIT_FOREVER: as long as it takes). A listener
+ * whose queue is full makes the connect wait (Linux: it is tried again every 10 ms until
+ * there is room or the time is up; macOS and the BSDs refuse at once, SOCKIT_ECONNREFUSED).
+ * The result comes to on_connect: SOCKIT_OK, or the failure (SOCKIT_ENOENT: nothing at
+ * path; SOCKIT_ECONNREFUSED: a socket file nothing listens on; SOCKIT_ETIMEDOUT;
+ * SOCKIT_EACCES; SOCKIT_EOPNOTSUPP: a datagram socket there, or no Unix domain sockets
+ * here...), and then on_close. The handle is written to *out at once: closing it gives up
+ * the connect (on_close(SOCKIT_OK), no on_connect). Returns SOCKIT_OK; fails at once only
+ * with SOCKIT_ENAMETOOLONG, SOCKIT_EOPNOTSUPP ('@' outside Linux), SOCKIT_ENOMEM, or
+ * SOCKIT_EINVAL (NULL loop, path, callbacks or out; an empty path; a bad timeout);
+ * SOCKIT_ECANCELED from a callback run by sockit_loop_free(). Does not block.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; path is NULL or a
+ * NUL-terminated string; callbacks is NULL or points to a sockit_loop_callbacks; out
+ * is NULL or points to a sockit_handle.
+ */
+int sockit_loop_unix_connect(struct sockit_loop *loop,
+                             const char *path,
+                             int timeout_ms,
+                             const struct sockit_loop_callbacks *callbacks,
+                             void *user,
+                             sockit_handle *out);
+
+/* ========================================================================================
+ * TLS configurations
+ *
+ * TLS (on rustls, a TLS library written in Rust) encrypts a TCP connection and proves who
+ * the server is (and, with mutual TLS, who the client is). A configuration says whom to
+ * trust and who this side is; it is made once, before the connections, and then shared by
+ * any number of them, from any thread. TLS 1.2 and 1.3 are spoken, with rustls' safe
+ * defaults; the one way to weaken them is sockit_tls_insecure_skip_verify(),
+ * for tests.
+ *
+ * A client trusts the system's certificate authorities unless told otherwise (the file
+ * SSL_CERT_FILE or folder SSL_CERT_DIR names, else the platform's store: Debian's
+ * /etc/ssl/certs, the macOS keychain, Windows' store):
+ *
+ *     sockit_tls_client_config *config;
+ *     sockit_tls *tls;
+ *     sockit_tls_client_config_new(&config);
+ *     sockit_tls_client_config_trust_file(config, "ca.pem");   // only for a private CA
+ *     sockit_tls_client_config_alpn(config, "http/1.1");
+ *     if (sockit_tls_connect("example.org", 443, config, 10000, &tls) == SOCKIT_OK) {
+ *         ...
+ *         sockit_tls_free(tls);
+ *     }
+ *     sockit_tls_client_config_free(cfg);     // once its connections are made
+ *
+ * A server presents a certificate chain and signs with its private key, both PEM files (the
+ * key PKCS#8, RSA or EC, not encrypted):
+ *
+ *     sockit_tls_server_config *config;
+ *     if (sockit_tls_server_config_new("cert.pem", "key.pem", &config) != SOCKIT_OK) {
+ *         char why[512];
+ *         sockit_tls_last_error_detail(why, sizeof why);
+ *         fprintf(stderr, "%s\n", why);
+ *     }
+ *
+ * Settings are changed before the first connection that uses the configuration; after it
+ * the configuration is fixed and a setting fails with SOCKIT_EBUSY. Every TLS function of a
+ * sockit built without TLS (the tls cargo feature turned off) fails with SOCKIT_EOPNOTSUPP.
+ * When a TLS call fails, sockit_tls_last_error_detail() says why in rustls' words.
+ * ======================================================================================== */
+
+/**
+ * Whom a TLS client trusts, the certificate it presents if asked, and the ALPN protocols it
+ * offers. Opaque: create it with sockit_tls_client_config_new(), release it with
+ * sockit_tls_client_config_free() once no connection made with it is being set up. Any number of
+ * threads may use it at once.
+ */
+typedef struct sockit_tls_client_config sockit_tls_client_config;
+
+/**
+ * A TLS server's certificate chain and key, whom it asks for a certificate (mutual TLS), and its
+ * ALPN protocols. Opaque: create it with sockit_tls_server_config_new(), release it with
+ * sockit_tls_server_config_free() once no connection made with it is being set up. Any number of
+ * threads may use it at once.
+ */
+typedef struct sockit_tls_server_config sockit_tls_server_config;
+
+/**
+ * Creates a client configuration that trusts the system's certificate authorities (SSL_CERT_FILE
+ * or SSL_CERT_DIR when set, else the platform's store, read at the first connection), presents no
+ * certificate and offers no ALPN protocol.
+ *
+ * On success writes it to *out (free it with sockit_tls_client_config_free()) and returns
+ * SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL out) or SOCKIT_EOPNOTSUPP (no TLS in this build). Does
+ * not block. Any thread.
+ *
+ * The caller's part: out is NULL or points to a sockit_tls_client_config pointer.
+ */
+int sockit_tls_client_config_new(struct sockit_tls_client_config **out);
+
+/**
+ * Releases a client configuration. Connections made with it are not affected; none may be being
+ * made with it during the call. NULL is allowed and does nothing. Does not block.
+ *
+ * The caller's part: cfg is NULL or came from sockit_tls_client_config_new() and is released once.
+ */
+void sockit_tls_client_config_free(struct sockit_tls_client_config *cfg);
+
+/**
+ * Trusts the certificate authorities of a PEM file (one or more CERTIFICATE blocks) instead of the
+ * system's: for a private CA, or a server's self-signed certificate. May be called again (and with
+ * sockit_tls_client_config_trust_dir()) to trust more.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_ENOENT / SOCKIT_EACCES / SOCKIT_ENAMETOOLONG (the file
+ * cannot be read), SOCKIT_EBADPEM (no certificate in it), SOCKIT_EBUSY (the configuration was used
+ * already), SOCKIT_EINVAL (NULL cfg or path, or a path not UTF-8) or SOCKIT_EOPNOTSUPP. Blocks
+ * while reading the file. Any thread, but not while the configuration is used.
+ *
+ * The caller's part: cfg is NULL or a live configuration; path is NULL or a NUL-terminated string.
+ */
+int sockit_tls_client_config_trust_file(struct sockit_tls_client_config *cfg, const char *path);
+
+/**
+ * Trusts the certificate authorities of every PEM file in a folder (as OpenSSL's -CApath, files
+ * that hold no certificate are skipped) instead of the system's.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_ENOENT / SOCKIT_EACCES / SOCKIT_ENAMETOOLONG (the folder
+ * cannot be read), SOCKIT_EUNKNOWN (not a folder: sockit_last_os_error() says ENOTDIR),
+ * SOCKIT_EBADPEM (no certificate in it), or as sockit_tls_client_config_trust_file() does. Blocks
+ * while reading the files.
+ *
+ * The caller's part: cfg is NULL or a live configuration; path is NULL or a NUL-terminated string.
+ */
+int sockit_tls_client_config_trust_dir(struct sockit_tls_client_config *cfg, const char *path);
+
+/**
+ * The certificate chain (PEM, the client's certificate first) and private key (PEM: PKCS#8, RSA or
+ * EC) this client presents when a server asks for one (mutual TLS).
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EKEYENCRYPTED (an encrypted key: decrypt it first),
+ * SOCKIT_EBADPEM (no certificate or key, or a key that does not match the certificate),
+ * SOCKIT_ENOENT / SOCKIT_EACCES / SOCKIT_ENAMETOOLONG (a file cannot be read), or as
+ * sockit_tls_client_config_trust_file() does. Blocks while reading the files.
+ *
+ * The caller's part: cfg is NULL or a live configuration; chain_path and key_path are NULL or NUL-terminated
+ * strings.
+ */
+int sockit_tls_client_config_cert(struct sockit_tls_client_config *cfg,
+                                  const char *chain_path,
+                                  const char *key_path);
+
+/**
+ * The ALPN protocols to offer, most preferred first, separated by commas: "h2,http/1.1". A server
+ * that speaks none of them may refuse the handshake (SOCKIT_ETLSALERT); sockit_tls_alpn() tells
+ * which one was agreed.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (an empty name, one over 255 bytes, NULL config
+ * or protocols), SOCKIT_EBUSY (the configuration was used already) or SOCKIT_EOPNOTSUPP. Does not
+ * block.
+ *
+ * The caller's part: cfg is NULL or a live configuration; protocols is NULL or a NUL-terminated string.
+ */
+int sockit_tls_client_config_alpn(struct sockit_tls_client_config *cfg, const char *protocols);
+
+/**
+ * FOR TESTS ONLY: accepts any server certificate, whoever it names and whoever issued it. The
+ * connection is still encrypted, but to whoever answers: an attacker in the middle reads
+ * everything. Never ship a program that calls this.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (NULL cfg), SOCKIT_EBUSY (the configuration
+ * was used already) or SOCKIT_EOPNOTSUPP. Does not block.
+ *
+ * The caller's part: cfg is NULL or a live configuration.
+ */
+int sockit_tls_insecure_skip_verify(struct sockit_tls_client_config *cfg);
+
+/**
+ * Creates a server configuration from a certificate chain (PEM, the server's certificate first,
+ * then the intermediates) and its private key (PEM: PKCS#8, RSA or EC). Both files are read and
+ * checked now.
+ *
+ * On success writes it to *out (free it with sockit_tls_server_config_free()) and returns
+ * SOCKIT_OK. Fails with SOCKIT_EKEYENCRYPTED (an encrypted key: decrypt it first), SOCKIT_EBADPEM
+ * (no certificate or key, or a key that does not match the certificate), SOCKIT_ENOENT /
+ * SOCKIT_EACCES / SOCKIT_ENAMETOOLONG (a file cannot be read), SOCKIT_EINVAL (NULL argument, a
+ * path not UTF-8) or SOCKIT_EOPNOTSUPP. Blocks while reading the files. Any thread.
+ *
+ * The caller's part: chain_path and key_path are NULL or NUL-terminated strings; out is NULL or points to a
+ * sockit_tls_server_config pointer.
+ */
+int sockit_tls_server_config_new(const char *chain_path,
+                                 const char *key_path,
+                                 struct sockit_tls_server_config **out);
+
+/**
+ * Releases a server configuration. Connections made with it are not affected; none may be being
+ * made with it during the call. NULL is allowed and does nothing. Does not block.
+ *
+ * The caller's part: cfg is NULL or came from sockit_tls_server_config_new() and is released once.
+ */
+void sockit_tls_server_config_free(struct sockit_tls_server_config *cfg);
+
+/**
+ * Mutual TLS: every client must present a certificate issued by a certificate authority of this
+ * PEM file. A client without one, or with another, is refused during the handshake
+ * (sockit_tls_accept() fails with SOCKIT_ECERTUNTRUSTED); sockit_tls_peer_subject() names the
+ * clients that are accepted.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_ENOENT / SOCKIT_EACCES / SOCKIT_ENAMETOOLONG (the file
+ * cannot be read), SOCKIT_EBADPEM (no certificate in it), SOCKIT_EBUSY (the configuration was used
+ * already), SOCKIT_EINVAL (NULL argument, a path not UTF-8) or SOCKIT_EOPNOTSUPP. Blocks while
+ * reading the file.
+ *
+ * The caller's part: cfg is NULL or a live configuration; ca_path is NULL or a NUL-terminated string.
+ */
+int sockit_tls_server_config_client_ca(struct sockit_tls_server_config *cfg, const char *ca_path);
+
+/**
+ * The ALPN protocols this server speaks, most preferred first, separated by commas
+ * ("h2,http/1.1"). A client that offers ALPN but none of these is refused (the handshake fails
+ * with SOCKIT_ETLSHANDSHAKE); one that offers none is served.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EINVAL (an empty name, one over 255 bytes, NULL config
+ * or protocols), SOCKIT_EBUSY (the configuration was used already) or SOCKIT_EOPNOTSUPP. Does not
+ * block.
+ *
+ * The caller's part: cfg is NULL or a live configuration; protocols is NULL or a NUL-terminated string.
+ */
+int sockit_tls_server_config_alpn(struct sockit_tls_server_config *cfg, const char *protocols);
+
+/**
+ * Writes the detail of the calling thread's last failed TLS call, and a NUL, into buf: rustls' own
+ * words ("invalid peer certificate: Expired", "received fatal alert: BadCertificate") where
+ * sockit_strerror() gives only the kind of failure. Any thread; each has its own.
+ *
+ * Returns the length of the text (without the NUL; 0 if no TLS call has failed on this thread),
+ * SOCKIT_ERANGE if it does not fit (buf is left untouched; 512 bytes is always enough), or
+ * SOCKIT_EINVAL (NULL buf). It leaves sockit_last_error() and errno as they were, so Die() called
+ * after it still reports the failure it explains. Does not block.
+ *
+ * The caller's part: buf is NULL or writable for len bytes.
+ */
+int sockit_tls_last_error_detail(char *buf, size_t len);
+
+/* ========================================================================================
+ * TLS streams
+ *
+ * A sockit_tls is a TCP connection with TLS on it: what is sent is encrypted, what is
+ * received decrypted and checked. A client connects and verifies the server in one call:
+ *
+ *     sockit_tls *tls;
+ *     char buf[4096];
+ *     int64_t n;
+ *     if (sockit_tls_connect("example.org", 443, config, 10000, &tls) != SOCKIT_OK) {
+ *         char why[512];
+ *         sockit_tls_last_error_detail(why, sizeof why);   // rustls' words
+ *         Die(why);
+ *     }
+ *     sockit_tls_send_all(tls, "GET / HTTP/1.0\r\n\r\n", 18);
+ *     while ((n = sockit_tls_recv(tls, buf, sizeof buf)) > 0) {
+ *         fwrite(buf, 1, (size_t)n, stdout);
+ *     }
+ *     // n: 0 after the server's close_notify, SOCKIT_ETRUNCATED without one
+ *     sockit_tls_shutdown(tls);    // close_notify: a clean end
+ *     sockit_tls_free(tls);        // closes the socket
+ *
+ * A server accepts the TCP connection as usual (sockit_accept()) and makes the handshake
+ * with sockit_tls_accept(). The calls follow the socket calls' conventions: byte counts or
+ * negative codes, no SIGPIPE, SOCKIT_ETIMEDOUT when a timeout expires, and on a
+ * non-blocking socket SOCKIT_EAGAIN, after which sockit_tls_wants() says whether to wait
+ * for SOCKIT_POLL_READ or SOCKIT_POLL_WRITE on sockit_tls_socket() (TLS reads may need to
+ * write, and writes to read). A stream that ends without the peer's close_notify fails
+ * with SOCKIT_ETRUNCATED rather than look like a clean end: what came may have been cut
+ * short by an attacker. Certificates that fail verification fail the handshake with
+ * SOCKIT_ECERTUNTRUSTED, SOCKIT_ECERTEXPIRED or SOCKIT_ECERTNAME, and no data flows.
+ *
+ * A sockit_tls is used by one thread at a time (any thread); different ones are
+ * independent.
+ * ======================================================================================== */
+
+/**
+ * A TCP connection with TLS on it. Opaque: made by sockit_tls_connect(), sockit_tls_accept(),
+ * sockit_tls_client() or sockit_tls_server(); it owns its socket, and sockit_tls_free() closes
+ * both. Use it from one thread at a time. A server's TLS handler (sockit_tls_handler_fn) is
+ * lent one that the server owns and frees.
+ */
+typedef struct sockit_tls sockit_tls;
+
+/**
+ * Connects to host on port over TCP (as sockit_tcp_connect(): a name or an IP literal, timeout_ms
+ * bounding each attempt) and makes the TLS handshake, which timeout_ms bounds as well
+ * (SOCKIT_FOREVER: the system's connect timeout, and no limit on the handshake). The server's
+ * certificate must be issued by an authority cfg trusts and be valid now for host: its DNS name
+ * (also sent as SNI) or its IP address.
+ *
+ * On success writes the stream to *out (free it with sockit_tls_free(); its socket is in blocking
+ * mode) and returns SOCKIT_OK. Fails with SOCKIT_ECERTUNTRUSTED, SOCKIT_ECERTEXPIRED,
+ * SOCKIT_ECERTNAME (the certificate), SOCKIT_ETLSALERT (the server refused: it wants a client
+ * certificate, say), SOCKIT_ETLSHANDSHAKE (nothing in common), SOCKIT_ETLSPROTOCOL (the server
+ * does not speak TLS), SOCKIT_EOF (it closed during the handshake), SOCKIT_ETIMEDOUT,
+ * SOCKIT_ECONNRESET, as sockit_tcp_connect() does, with SOCKIT_EINVAL (NULL argument, bad port,
+ * timeout_ms of 0, a host that is neither a name nor an address), or with SOCKIT_EOPNOTSUPP (no
+ * TLS in this build). sockit_tls_last_error_detail() says more.
+ *
+ * Blocks until connected and the handshake is done, or out of time. Any thread; cfg may be shared.
+ *
+ * The caller's part: host is NULL or a NUL-terminated string; cfg is NULL or a live client configuration; out
+ * is NULL or points to a sockit_tls pointer.
+ */
+int sockit_tls_connect(const char *host,
+                       int port,
+                       const struct sockit_tls_client_config *cfg,
+                       int timeout_ms,
+                       struct sockit_tls **out);
+
+/**
+ * The server's side of the handshake on a connection accepted with sockit_accept(), within
+ * timeout_ms (a client that stalls half way is dropped after it; SOCKIT_FOREVER waits as long as
+ * the client takes).
+ *
+ * On success the stream owns sock (sockit_tls_free() closes it: do not close it yourself), is
+ * written to *out, and SOCKIT_OK is returned. On failure sock is still yours, open: close it
+ * (after a TLS failure its sending is shut down: the alert that says why went last). Fails with
+ * SOCKIT_ETLSPROTOCOL (the client does not speak TLS: plain HTTP, random bytes),
+ * SOCKIT_ECERTUNTRUSTED (mutual TLS: no client certificate, or one from another authority),
+ * SOCKIT_ECERTEXPIRED, SOCKIT_ETLSALERT (the client refused this server's certificate),
+ * SOCKIT_ETLSHANDSHAKE (nothing in common), SOCKIT_EOF (the client closed during the handshake),
+ * SOCKIT_ETIMEDOUT, SOCKIT_ECONNRESET, SOCKIT_EINVAL (NULL argument, timeout_ms of 0),
+ * SOCKIT_EBADF, SOCKIT_ENOTSOCK or SOCKIT_EOPNOTSUPP (not a stream socket, or no TLS in this
+ * build).
+ *
+ * Blocks until the handshake is done, or out of time. Any thread; cfg may be shared.
+ *
+ * The caller's part: sock is the caller's, used by no one else during the call; cfg is NULL or a live server
+ * configuration; out is NULL or points to a sockit_tls pointer.
+ */
+int sockit_tls_accept(sockit_socket sock,
+                      const struct sockit_tls_server_config *cfg,
+                      int timeout_ms,
+                      struct sockit_tls **out);
+
+/**
+ * Puts a client's TLS on a TCP socket the program connected itself (through a proxy, or
+ * non-blocking), verifying the server as sockit_tls_connect() does for host.
+ *
+ * On a blocking socket the handshake is made now, bounded by the socket's timeouts. On a
+ * non-blocking socket it is started and goes on in sockit_tls_handshake() (or the first send or
+ * receive), which fail with SOCKIT_EAGAIN until it is done. On success the stream owns sock
+ * (sockit_tls_free() closes it), is written to *out, and SOCKIT_OK is returned; on failure sock is
+ * still yours, open. Fails as sockit_tls_connect() does, with SOCKIT_EBADF, SOCKIT_ENOTSOCK,
+ * SOCKIT_EOPNOTSUPP (not a stream socket) or SOCKIT_ENOTCONN (not connected).
+ *
+ * Blocks until the handshake is done, unless the socket is non-blocking.
+ *
+ * The caller's part: sock is the caller's, used by no one else during the call; host is NULL or a NUL-terminated
+ * string; cfg is NULL or a live client configuration; out is NULL or points to a sockit_tls
+ * pointer.
+ */
+int sockit_tls_client(sockit_socket sock,
+                      const char *host,
+                      const struct sockit_tls_client_config *cfg,
+                      struct sockit_tls **out);
+
+/**
+ * Puts a server's TLS on a connected TCP socket: as sockit_tls_accept(), but bounded by the
+ * socket's own timeouts, and on a non-blocking socket the handshake goes on in
+ * sockit_tls_handshake() (or the first send or receive), as for sockit_tls_client().
+ *
+ * On success the stream owns sock (sockit_tls_free() closes it); on failure sock is still yours,
+ * open. Fails as sockit_tls_accept() does (SOCKIT_ENOTCONN for a socket that is not connected); on
+ * a non-blocking socket, a handshake not done yet is no failure.
+ *
+ * Blocks until the handshake is done, unless the socket is non-blocking.
+ *
+ * The caller's part: sock is the caller's, used by no one else during the call; cfg is NULL or a live server
+ * configuration; out is NULL or points to a sockit_tls pointer.
+ */
+int sockit_tls_server(sockit_socket sock,
+                      const struct sockit_tls_server_config *cfg,
+                      struct sockit_tls **out);
+
+/**
+ * Goes on with the handshake of a stream on a non-blocking socket, and sends what earlier calls
+ * queued. Returns SOCKIT_OK once the handshake is done (at once if it was), SOCKIT_EAGAIN while it
+ * is not (wait as sockit_tls_wants() says), or fails as sockit_tls_accept() or
+ * sockit_tls_connect() do.
+ *
+ * Blocks on a blocking socket until the handshake is done.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call.
+ */
+int sockit_tls_handshake(struct sockit_tls *tls);
+
+/**
+ * Encrypts and sends up to len bytes of buf (len 0 only sends what earlier calls queued).
+ *
+ * Returns how many bytes were taken, which may be fewer than len: send the rest, or use
+ * sockit_tls_send_all(). On a non-blocking socket the bytes taken may wait in the stream
+ * (sockit_tls_wants() then says SOCKIT_POLL_WRITE) and go with the next call. Fails with
+ * SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer has gone; never SIGPIPE), SOCKIT_EAGAIN
+ * (non-blocking and nothing could be taken), SOCKIT_ETIMEDOUT (the socket's write timeout),
+ * SOCKIT_EINVAL (NULL tls, NULL buf with len > 0), a handshake failure as sockit_tls_handshake()
+ * gives, or SOCKIT_EOPNOTSUPP.
+ *
+ * Blocks until sent, unless the socket is non-blocking.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call; buf is NULL or
+ * readable for len bytes.
+ */
+int64_t sockit_tls_send(struct sockit_tls *tls, const void *buf, size_t len);
+
+/**
+ * Encrypts and sends all len bytes of buf. Returns len, or fails as sockit_tls_send() does. On a
+ * non-blocking socket SOCKIT_EAGAIN comes only when nothing was taken; once some bytes were, the
+ * call waits for the rest, for at most the socket's write timeout (SOCKIT_ETIMEDOUT after it).
+ *
+ * Blocks until everything is sent.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call; buf is NULL or
+ * readable for len bytes.
+ */
+int64_t sockit_tls_send_all(struct sockit_tls *tls, const void *buf, size_t len);
+
+/**
+ * Receives and decrypts what has arrived, up to len bytes (len at least 1), into buf (not
+ * NUL-terminated).
+ *
+ * Returns the number of bytes received, at least 1, or 0 once the peer has ended the stream with a
+ * close_notify (sockit_tls_shutdown()). Fails with SOCKIT_ETRUNCATED (the connection ended without
+ * a close_notify: what came may be cut short), SOCKIT_ETLSALERT (the peer ended with an alert: it
+ * refused this side's certificate, say), SOCKIT_ETLSPROTOCOL (a corrupt or forged record),
+ * SOCKIT_ECONNRESET, SOCKIT_EAGAIN (non-blocking, nothing to read yet: wait as sockit_tls_wants()
+ * says), SOCKIT_ETIMEDOUT (the socket's read timeout), SOCKIT_EINVAL (NULL tls or buf, len 0), a
+ * handshake failure as sockit_tls_handshake() gives, or SOCKIT_EOPNOTSUPP.
+ *
+ * Blocks until some data or the end arrives, unless the socket is non-blocking.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call; buf is NULL or
+ * writable for len bytes.
+ */
+int64_t sockit_tls_recv(struct sockit_tls *tls, void *buf, size_t len);
+
+/**
+ * Receives exactly len bytes into buf. Returns len, or fails with SOCKIT_EOF if the stream ends
+ * cleanly first, or as sockit_tls_recv() does. On a non-blocking socket SOCKIT_EAGAIN comes only
+ * when nothing was received; once some bytes were, the call waits for the rest, for at most the
+ * socket's read timeout.
+ *
+ * Blocks until all len bytes have arrived.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call; buf is NULL or
+ * writable for len bytes.
+ */
+int64_t sockit_tls_recv_exact(struct sockit_tls *tls, void *buf, size_t len);
+
+/**
+ * Ends this side of the stream cleanly: sends a close_notify (the peer's receive returns 0) and
+ * shuts down the socket's sending. Receiving still works. Call it before sockit_tls_free() when
+ * the peer must know that nothing was cut short.
+ *
+ * Returns SOCKIT_OK, or fails with SOCKIT_EPIPE / SOCKIT_ECONNRESET (the peer has gone),
+ * SOCKIT_EAGAIN (non-blocking: call again once the socket is writable), SOCKIT_ETIMEDOUT,
+ * SOCKIT_EINVAL (NULL tls) or SOCKIT_EOPNOTSUPP.
+ *
+ * Blocks until the close_notify is sent, unless the socket is non-blocking.
+ *
+ * The caller's part: tls is NULL or a live stream, used by no other thread during the call.
+ */
+int sockit_tls_shutdown(struct sockit_tls *tls);
+
+/**
+ * Releases a stream and closes its socket (without a close_notify: call sockit_tls_shutdown()
+ * first for a clean end). NULL is allowed and does nothing. Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream, released once, used by no other thread.
+ */
+void sockit_tls_free(struct sockit_tls *tls);
+
+/**
+ * The stream's socket, to wait on with sockit_poll() or to set options on (a timeout, non-blocking
+ * mode). It stays the stream's: never close it, read or write it yourself. SOCKIT_INVALID_SOCKET
+ * for NULL. Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream.
+ */
+sockit_socket sockit_tls_socket(const struct sockit_tls *tls);
+
+/**
+ * What a call that failed with SOCKIT_EAGAIN waits for: SOCKIT_POLL_WRITE while encrypted bytes
+ * wait to be sent, else SOCKIT_POLL_READ (or what the last blocked call needed). Wait for it on
+ * sockit_tls_socket(), then call again. 0 for NULL. Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream.
+ */
+int sockit_tls_wants(const struct sockit_tls *tls);
+
+/**
+ * The TLS version the handshake agreed: "TLSv1.3" or "TLSv1.2"; NULL before the handshake is done,
+ * or for NULL. Static storage: never free it. Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream.
+ */
+const char *sockit_tls_version(const struct sockit_tls *tls);
+
+/**
+ * Writes the ALPN protocol the handshake agreed ("http/1.1"), and a NUL, into buf.
+ *
+ * Returns its length (0, an empty text, if none was agreed or the handshake is not done),
+ * SOCKIT_ERANGE if it does not fit (buf is left untouched; 256 bytes always do), or SOCKIT_EINVAL
+ * (NULL tls or buf). Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream; buf is NULL or writable for len bytes.
+ */
+int sockit_tls_alpn(const struct sockit_tls *tls, char *buf, size_t len);
+
+/**
+ * Writes the subject of the peer's certificate ("CN=localhost, O=Example"; the attributes in the
+ * certificate's order, commas in values escaped with a backslash), and a NUL, into buf: who the
+ * server is, or with mutual TLS which client this is.
+ *
+ * Returns its length (0 if the peer presented no certificate or the handshake is not done),
+ * SOCKIT_ERANGE if it does not fit (buf is left untouched), or SOCKIT_EINVAL (NULL tls or buf).
+ * Does not block.
+ *
+ * The caller's part: tls is NULL or a live stream; buf is NULL or writable for len bytes.
+ */
+int sockit_tls_peer_subject(const struct sockit_tls *tls, char *buf, size_t len);
+
+/* ========================================================================================
+ * TLS servers, the server framework with TLS
+ *
+ * sockit_server_set_tls() makes a TCP (or Unix domain) server of the server framework a TLS
+ * server, in any mode: each accepted connection's handshake is made by the thread or child
+ * process that serves it (in the event loop by the loop, without blocking), and the handler
+ * sees the established connection. A blocking handler gets a sockit_tls; stream callbacks,
+ * message handlers and echo read and write plaintext through their sockit_conn, unchanged,
+ * on_open coming once the handshake is done:
+ *
+ *     // handle_client(tls, peer, user): sockit_tls_recv() / sockit_tls_send_all() until done
+ *     sockit_server_new(SOCKIT_TCP, NULL, 4433, SOCKIT_THREADED, &server);
+ *     sockit_server_set_tls(server, config);      // config: sockit_tls_server_config_new()
+ *     sockit_tls_server_config_free(config);      // the server keeps what it needs
+ *     sockit_server_set_tls_handler(server, handle_client, NULL);
+ *     sockit_server_run(server);
+ *
+ * A client that does not speak TLS, fails the handshake, or does not finish it within the
+ * server's idle timeout (sockit_server_set_idle_timeout(); 10 seconds without one) is
+ * dropped: its connection is closed, no handler or callback is called, and the server goes
+ * on. Each connection that ends in order ends with a close_notify. A connection the peer
+ * cuts without its close_notify ends as a reset does: on_close, with no on_data of length 0
+ * (what came last may be missing).
+ * ======================================================================================== */
+
+/**
+ * Serves one TLS connection in blocking style (sockit_server_set_tls_handler(); the
+ * iterative, threaded and forking modes): tls is the established stream (the handshake is
+ * done; its socket is in blocking mode, with the server's idle timeout as its read timeout),
+ * peer the client's address (family 0 if it is not an IP address; valid during the call),
+ * user the pointer given with the handler. Use tls with sockit_tls_recv(),
+ * sockit_tls_send_all() and the other sockit_tls_ calls, and return when done with the
+ * client. The server owns tls: after the handler returns it sends a close_notify (unless
+ * sockit_tls_shutdown() sent one already) and frees it. Do not free it, and do not keep it
+ * past the call.
+ */
+typedef void (*sockit_tls_handler_fn)(struct sockit_tls *tls,
+                                      const struct sockit_addr *peer,
+                                      void *user);
+
+/**
+ * Makes server a TLS server (see the section's introduction), presenting config's
+ * certificate chain, asking for clients' certificates if config does (mutual TLS), and
+ * speaking its ALPN protocols. The server takes what it needs from config now: config may be
+ * freed (sockit_tls_server_config_free()) right after, and it is fixed from this call on (a
+ * setting fails with SOCKIT_EBUSY, as after its first connection). The handler must be set
+ * with sockit_server_set_tls_handler(), sockit_server_set_stream_handler(), a message handler
+ * or sockit_server_set_echo(), before or after this call; a handler of
+ * sockit_server_set_tcp_handler() would get the encrypted bytes, and sockit_server_run()
+ * refuses it (SOCKIT_EINVAL). In the SOCKIT_EVENT_LOOP mode (also on several threads,
+ * sockit_server_set_threads()) the handshakes never block the loop; sockit_conn_write()
+ * encrypts and queues as it does plaintext.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL server or config, a UDP server),
+ * SOCKIT_EALREADY (the server has started running; config is left as it was), the codes of a configuration that cannot
+ * be built (as its first connection would: SOCKIT_EBADPEM for a client CA file that cannot
+ * be used), or SOCKIT_EOPNOTSUPP (no TLS in this build). Does not block. Call it from the
+ * thread that sets the server up, before sockit_server_run().
+ *
+ * The caller's part: server is NULL or a live server; config is NULL or a live server configuration, not
+ * freed during the call.
+ */
+int sockit_server_set_tls(struct sockit_server *server,
+                          const struct sockit_tls_server_config *config);
+
+/**
+ * Serves each connection of a TLS server (sockit_server_set_tls()) with handler, in
+ * blocking style, in the iterative, threaded and forking modes: the server accepts, makes the
+ * handshake, and calls handler with the established stream (see sockit_tls_handler_fn),
+ * then ends the stream with a close_notify and frees it. In threaded mode the handler runs
+ * on several threads at once (user must be safe to share); in forking mode in a child
+ * process, whose changes the parent does not see. Without sockit_server_set_tls(),
+ * sockit_server_run() fails with SOCKIT_EINVAL.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL server or handler, a UDP server, the
+ * event-loop mode), SOCKIT_EALREADY (the server has started running) or SOCKIT_EOPNOTSUPP
+ * (no TLS in this build). Does not block.
+ *
+ * The caller's part: server is NULL or a live server; handler is NULL or a function as
+ * sockit_tls_handler_fn describes; user is passed to it.
+ */
+int sockit_server_set_tls_handler(struct sockit_server *server,
+                                  sockit_tls_handler_fn handler,
+                                  void *user);
+
+/* ========================================================================================
+ * TLS in the event loop
+ *
+ * A connection of the loop speaks TLS once it is given a configuration: a listener's with
+ * sockit_loop_tls_server() (every connection it accepts from then on), an outgoing one's
+ * with sockit_loop_tls_client() right after sockit_loop_connect() (the handshake follows the
+ * TCP connect), and an open connection's with either (an adopted socket, or STARTTLS: the
+ * plaintext written before the call goes first, then the handshake). The handshake never
+ * blocks the loop; on_connect comes once it is done, with SOCKIT_OK, or with why it failed
+ * (SOCKIT_ECERTUNTRUSTED, SOCKIT_ECERTNAME, SOCKIT_ETLSALERT, SOCKIT_ETIMEDOUT...; then
+ * on_close with the same code; sockit_tls_last_error_detail() in those callbacks gives
+ * rustls' words). From then on on_data and on_message see plaintext, sockit_loop_write()
+ * encrypts (a write before the handshake is done waits for it, counted in the queue),
+ * sockit_loop_shutdown() and sockit_loop_close() send a close_notify first, and a peer
+ * that ends the TCP stream without a close_notify closes the connection with
+ * SOCKIT_ETRUNCATED (not on_eof). sockit_loop_abort() sends none.
+ *
+ * A TLS echo server in the loop:
+ *
+ *     sockit_tls_server_config *config;
+ *     sockit_handle listener;
+ *     sockit_tls_server_config_new("cert.pem", "key.pem", &config);
+ *     sockit_loop_listen(loop, NULL, 4433, &callbacks, NULL, &listener);   // on_data echoes
+ *     sockit_loop_tls_server(loop, listener, config, 10000);
+ *     sockit_tls_server_config_free(config);     // the listener keeps what it needs
+ *     sockit_loop_run(loop);
+ *
+ * and a client:
+ *
+ *     sockit_handle conn;
+ *     sockit_loop_connect(loop, "example.org", 443, 10000, &callbacks, NULL, &conn);
+ *     sockit_loop_tls_client(loop, conn, client_config, "example.org", 10000);
+ *     // on_connect(loop, conn, status, data): status SOCKIT_OK once the server is verified
+ * ======================================================================================== */
+
+/**
+ * Makes a connection of the loop a TLS server: a listener's every connection accepted from now
+ * on (a connection accepted before keeps what it has), or one connection (open, or being made).
+ * The configuration is fixed by this call and the loop keeps what it needs: config may be freed
+ * once it returns. Each handshake must finish within timeout_ms of its start
+ * (SOCKIT_FOREVER: no limit; a server facing the internet wants one, or a client that never
+ * finishes holds a descriptor): else the connection gets on_connect(SOCKIT_ETIMEDOUT) and
+ * on_close.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL loop or config; timeout_ms 0 or negative but
+ * SOCKIT_FOREVER), SOCKIT_EBADF (no such handle), SOCKIT_EALREADY (the connection has TLS
+ * already), SOCKIT_ENOTCONN (the connection is closing or shut down), SOCKIT_EOPNOTSUPP (a UDP
+ * socket; or no TLS in this build), SOCKIT_ENOTSOCK (a timer), or SOCKIT_ENOMEM. Does not block.
+ * On the loop's thread only (a callback of the loop, or between runs).
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; config is NULL or a live
+ * server configuration.
+ */
+int sockit_loop_tls_server(struct sockit_loop *loop,
+                           sockit_handle handle,
+                           const struct sockit_tls_server_config *config,
+                           int timeout_ms);
+
+/**
+ * Makes a connection of the loop a TLS client of host: a connect that sockit_loop_connect() (or
+ * sockit_loop_unix_connect()) just started (the handshake follows the TCP connect, and its
+ * on_connect waits for it), or an open connection (adopted, or STARTTLS). host is the server's
+ * name, sent as SNI and checked against its certificate, or an IP address, checked against the
+ * certificate's addresses. The handshake must finish within timeout_ms of its start
+ * (SOCKIT_FOREVER: no limit) or the connection gets on_connect(SOCKIT_ETIMEDOUT) and on_close.
+ * config may be freed once this returns.
+ *
+ * Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL loop, config or host; a host that is neither
+ * a DNS name nor an IP address; a listener; timeout_ms 0 or negative but SOCKIT_FOREVER),
+ * SOCKIT_EBADF (no such handle), SOCKIT_EALREADY (TLS already), SOCKIT_ENOTCONN (closing or shut
+ * down), SOCKIT_EOPNOTSUPP (a UDP socket; or no TLS in this build), SOCKIT_ENOTSOCK (a timer),
+ * SOCKIT_EBADPEM or another code of sockit_tls_connect() for a configuration that cannot be
+ * used, or SOCKIT_ENOMEM. Does not block (the system's certificate store is read at a
+ * configuration's first use, which may take some milliseconds). On the loop's thread only.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; config is NULL or a live
+ * client configuration; host is NULL or a NUL-terminated string.
+ */
+int sockit_loop_tls_client(struct sockit_loop *loop,
+                           sockit_handle handle,
+                           const struct sockit_tls_client_config *config,
+                           const char *host,
+                           int timeout_ms);
+
+/**
+ * The TLS version a connection of the loop agreed: "TLSv1.3" or "TLSv1.2"; NULL without TLS,
+ * before the handshake is done, or for a NULL loop or a handle that is not an open connection.
+ * Static storage: never free it. Does not block. On the loop's thread only.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only.
+ */
+const char *sockit_loop_tls_version(struct sockit_loop *loop, sockit_handle conn);
+
+/**
+ * Writes the ALPN protocol a connection of the loop agreed ("http/1.1"), and a NUL, into buf.
+ *
+ * Returns its length (0, an empty text, without TLS, without ALPN, or before the handshake is
+ * done), SOCKIT_ERANGE if it does not fit (buf untouched; 256 bytes always do), SOCKIT_EINVAL
+ * (NULL loop or buf), SOCKIT_EBADF, SOCKIT_ENOTCONN (a listener or UDP socket) or
+ * SOCKIT_ENOTSOCK (a timer). Does not block. On the loop's thread only.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; buf is NULL or writable for
+ * len bytes.
+ */
+int sockit_loop_tls_alpn(struct sockit_loop *loop, sockit_handle conn, char *buf, size_t len);
+
+/**
+ * Writes the subject of the certificate a connection's peer presented ("CN=localhost,
+ * O=Example", as sockit_tls_peer_subject() writes it), and a NUL, into buf.
+ *
+ * Returns its length (0 without TLS, if the peer presented no certificate, or before the
+ * handshake is done), SOCKIT_ERANGE if it does not fit (buf untouched), SOCKIT_EINVAL (NULL loop
+ * or buf), SOCKIT_EBADF, SOCKIT_ENOTCONN (a listener or UDP socket) or SOCKIT_ENOTSOCK (a timer).
+ * Does not block. On the loop's thread only.
+ *
+ * The caller's part: loop is NULL or a live loop, used by the calling thread only; buf is NULL or writable for
+ * len bytes.
+ */
+int sockit_loop_tls_peer_subject(struct sockit_loop *loop,
+                                 sockit_handle conn,
+                                 char *buf,
+                                 size_t len);
 
 #ifdef __cplusplus
 }  /* extern "C" */

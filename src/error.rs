@@ -27,14 +27,21 @@ macro_rules! with_error_codes {
         $callback! {
             /// The operation is not permitted (for example by a firewall rule).
             EPERM / SOCKIT_EPERM = -1, "Operation not permitted";
+            /// No such file or directory: a Unix socket path that does not exist.
+            ENOENT / SOCKIT_ENOENT = -2, "No such file or directory";
             /// The handle is not an open descriptor, or is `SOCKIT_INVALID_SOCKET`.
             EBADF / SOCKIT_EBADF = -9, "Bad file descriptor";
             /// A non-blocking socket is not ready: try again once it is.
             EAGAIN / SOCKIT_EAGAIN = -11, "Resource temporarily unavailable";
             /// The system ran out of memory.
             ENOMEM / SOCKIT_ENOMEM = -12, "Cannot allocate memory";
+            /// The object is in use: an event loop asked to run or be freed from inside one of
+            /// its own callbacks.
+            EBUSY / SOCKIT_EBUSY = -16, "Device or resource busy";
             /// Permission denied (for example binding a privileged port).
             EACCES / SOCKIT_EACCES = -13, "Permission denied";
+            /// No such network interface (a multicast interface named that does not exist).
+            ENODEV / SOCKIT_ENODEV = -19, "No such device";
             /// An argument is invalid: a NULL pointer, a bad length, port, family or host name.
             EINVAL / SOCKIT_EINVAL = -22, "Invalid argument";
             /// The system-wide limit on open files is reached.
@@ -45,6 +52,8 @@ macro_rules! with_error_codes {
             EPIPE / SOCKIT_EPIPE = -32, "Broken pipe";
             /// The result does not fit in the buffer the caller gave.
             ERANGE / SOCKIT_ERANGE = -34, "Result too large for the buffer given";
+            /// A Unix socket path is longer than the system's socket addresses hold.
+            ENAMETOOLONG / SOCKIT_ENAMETOOLONG = -36, "File name too long";
             /// The handle is open but is not a socket.
             ENOTSOCK / SOCKIT_ENOTSOCK = -88, "Socket operation on non-socket";
             /// A datagram socket with no destination was used to send.
@@ -97,8 +106,33 @@ macro_rules! with_error_codes {
             EINTERNAL / SOCKIT_EINTERNAL = -4093, "Internal error in sockit (please report it)";
             /// A system error with no portable code; the raw error says which.
             EUNKNOWN / SOCKIT_EUNKNOWN = -4094, "Unknown system error";
-            /// The stream ended inside a message: its last message arrived cut short.
+            /// The stream ended inside a message: its last message arrived cut short. For TLS:
+            /// the connection ended without the peer's close_notify, so what came may be cut
+            /// short by an attacker.
             ETRUNCATED / SOCKIT_ETRUNCATED = -4090, "Stream ended inside a message";
+            /// TLS: the peer's certificate does not lead to a certificate authority this side
+            /// trusts (self-signed, another CA, a bad signature), or the peer presented none
+            /// where one is required.
+            ECERTUNTRUSTED / SOCKIT_ECERTUNTRUSTED = -5001, "Certificate not trusted";
+            /// TLS: the peer's certificate has expired or is not valid yet (check the clocks).
+            ECERTEXPIRED / SOCKIT_ECERTEXPIRED = -5002, "Certificate expired or not yet valid";
+            /// TLS: the peer's certificate is not for the name or IP address connected to.
+            ECERTNAME / SOCKIT_ECERTNAME = -5003, "Certificate not valid for this name";
+            /// TLS: the peer ended the handshake or the connection with an alert (it refused
+            /// this side's certificate, say); sockit_tls_last_error_detail() names the alert.
+            ETLSALERT / SOCKIT_ETLSALERT = -5004, "TLS alert received from peer";
+            /// TLS: the two sides found nothing in common (versions, cipher suites, ALPN
+            /// protocols), or the handshake failed otherwise.
+            ETLSHANDSHAKE / SOCKIT_ETLSHANDSHAKE = -5005, "TLS handshake failed";
+            /// TLS: the peer sent something that is not TLS or breaks its rules (plaintext to a
+            /// TLS port, a corrupt or forged record).
+            ETLSPROTOCOL / SOCKIT_ETLSPROTOCOL = -5006, "TLS protocol error";
+            /// TLS: a PEM file holds no usable certificate or key, or the key does not match
+            /// the certificate.
+            EBADPEM / SOCKIT_EBADPEM = -5007, "No usable certificate or key in the PEM file";
+            /// TLS: the private key file is encrypted (a passphrase): decrypt it first, for
+            /// example with `openssl pkey -in key.pem -out plain.pem`.
+            EKEYENCRYPTED / SOCKIT_EKEYENCRYPTED = -5008, "Private key is encrypted";
             /// The stream ended: before the expected bytes arrived, or, for a message reader,
             /// cleanly between two messages.
             EOF / SOCKIT_EOF = -4095, "End of stream";
@@ -238,6 +272,10 @@ impl From<ErrorCode> for Error {
 
 impl From<io::Error> for Error {
     fn from(err: io::Error) -> Error {
+        // A sockit error that went through an `io::Write` or `io::Read` (`io::Error::other`).
+        if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+            return *inner;
+        }
         if let Some(os) = err.raw_os_error() {
             return Error::from_os(os);
         }
@@ -284,7 +322,7 @@ mod tests {
             assert_eq!(ErrorCode::from_value(code.value()), Some(code));
         }
         assert_eq!(ErrorCode::from_value(0), None);
-        assert_eq!(ErrorCode::from_value(-2), None);
+        assert_eq!(ErrorCode::from_value(-3), None);
     }
 
     #[test]

@@ -5,16 +5,18 @@
 //!
 //! - [`ffi`] is the C boundary: the exported functions, their argument checks, the panic guard
 //!   and the thread's last error. Nothing else in the crate knows about C.
-//! - [`net`], [`framing`], [`echo`], [`server`] and [`error`] are the core: ordinary safe Rust
-//!   on top of `socket2`, usable from Rust through the rlib.
+//! - [`net`], [`framing`], [`echo`], [`event_loop`], [`server`] and [`error`] are the core:
+//!   ordinary safe Rust on top of `socket2`, usable from Rust through the rlib.
 //! - `platform` is the one seam where operating systems differ beyond what `socket2` hides.
 
 pub mod echo;
 pub mod error;
+pub mod event_loop;
 pub mod ffi;
 pub mod framing;
 pub mod net;
 pub mod server;
+pub mod tls;
 mod platform;
 
 pub use error::{Error, ErrorCode, Result};

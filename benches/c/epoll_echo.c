@@ -5,6 +5,7 @@
  * when it becomes writable, and reading pauses meanwhile.
  *
  *     epoll_echo <port>
+ *     epoll_echo <path>      (a path starting with '/': a Unix domain socket there)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include "bench_net.h"
 
 #define BUFSIZE 65536
 #define MAXEVENTS 1024
@@ -27,11 +31,6 @@ struct pending { /* bytes read but not yet taken by the peer */
 
 static struct pending *pendings; /* indexed by descriptor */
 static size_t npendings;
-
-static void Die(const char *mess) {
-    perror(mess);
-    exit(1);
-}
 
 static void close_conn(int ep, int fd) {
     epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
@@ -97,25 +96,32 @@ static int echo(int ep, int fd, char *buf) {
 int main(int argc, char *argv[]) {
     static char buf[BUFSIZE];
     struct epoll_event ev, events[MAXEVENTS];
-    struct sockaddr_in6 addr;
-    int ep, listener, one = 1, zero = 0;
+    int ep, listener, one = 1, unix_socket = 0;
 
     if (argc != 2) {
-        fprintf(stderr, "USAGE: epoll_echo <port>\n");
+        fprintf(stderr, "USAGE: epoll_echo <port>|<path>\n");
         exit(1);
     }
-    if ((listener = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0) {
-        Die("socket");
-    }
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    memset(&addr, 0, sizeof addr);
-    addr.sin6_family = AF_INET6;
-    addr.sin6_addr = in6addr_any;
-    addr.sin6_port = htons((unsigned short)atoi(argv[1]));
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0 ||
-        listen(listener, SOMAXCONN) < 0) {
-        Die("bind/listen");
+    if (argv[1][0] == '/') {
+        struct sockaddr_un local;
+        if ((listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0) {
+            Die("socket");
+        }
+        memset(&local, 0, sizeof local);
+        local.sun_family = AF_UNIX;
+        if (strlen(argv[1]) >= sizeof local.sun_path) {
+            fprintf(stderr, "epoll_echo: path too long\n");
+            exit(1);
+        }
+        strcpy(local.sun_path, argv[1]);
+        unlink(argv[1]);
+        if (bind(listener, (struct sockaddr *)&local, sizeof local) < 0 ||
+            listen(listener, SOMAXCONN) < 0) {
+            Die("bind/listen");
+        }
+        unix_socket = 1;
+    } else {
+        listener = listen_dual_stack(argv[1], SOCK_NONBLOCK);
     }
     if ((ep = epoll_create1(0)) < 0) {
         Die("epoll_create1");
@@ -141,7 +147,9 @@ int main(int argc, char *argv[]) {
                         pendings = more;
                         npendings = grown;
                     }
-                    setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    if (!unix_socket) {
+                        setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    }
                     ev.events = EPOLLIN;
                     ev.data.fd = conn;
                     epoll_ctl(ep, EPOLL_CTL_ADD, conn, &ev);

@@ -4,7 +4,11 @@
  * "tutorial C" of the benchmarks. The only change: a client that resets ends that client,
  * not the server, so that a benchmark run can go on.
  *
- *     tutorial_tcp_echo <port>
+ *     tutorial_tcp_echo <port> [buffer-bytes]
+ *
+ * With a buffer size (the benchmarks' "c-blocking": 16384, as sockit's HandleClient and
+ * tcp_multi_echo_server's blocking handler use) it is the same loop with a larger buffer:
+ * what sockit's blocking modes are measured against when streaming.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,12 +26,11 @@ static void Die(const char *mess) {
     exit(1);
 }
 
-static void HandleClient(int sock) {
-    char buffer[BUFFSIZE];
+static void HandleClient(int sock, char *buffer, size_t size) {
     ssize_t received;
 
     /* Send back what arrives until the client closes */
-    while ((received = recv(sock, buffer, BUFFSIZE, 0)) > 0) {
+    while ((received = recv(sock, buffer, size, 0)) > 0) {
         if (send(sock, buffer, (size_t)received, MSG_NOSIGNAL) != received) {
             break;
         }
@@ -38,10 +41,19 @@ static void HandleClient(int sock) {
 int main(int argc, char *argv[]) {
     struct sockaddr_in echoserver, echoclient;
     int serversock, clientsock, one = 1;
+    size_t size = BUFFSIZE;
+    char *buffer;
 
-    if (argc != 2) {
-        fprintf(stderr, "USAGE: tutorial_tcp_echo <port>\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "USAGE: tutorial_tcp_echo <port> [buffer-bytes]\n");
         exit(1);
+    }
+    if (argc == 3 && (size = (size_t)atol(argv[2])) == 0) {
+        fprintf(stderr, "tutorial_tcp_echo: invalid buffer size %s\n", argv[2]);
+        exit(1);
+    }
+    if ((buffer = malloc(size)) == NULL) {
+        Die("malloc");
     }
     if ((serversock = socket(PF_INET, SOCK_STREAM, IPPROTO_TCP)) < 0) {
         Die("Failed to create socket");
@@ -65,6 +77,6 @@ int main(int argc, char *argv[]) {
             Die("Failed to accept client connection");
         }
         fprintf(stdout, "Client connected: %s\n", inet_ntoa(echoclient.sin_addr));
-        HandleClient(clientsock);
+        HandleClient(clientsock, buffer, size);
     }
 }

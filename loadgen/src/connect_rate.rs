@@ -8,11 +8,14 @@ use std::time::{Duration, Instant};
 use crate::histogram::Histogram;
 use crate::pattern;
 use crate::report::Report;
+use crate::server_cpu;
 
 pub struct ConnectRun {
     pub to: SocketAddr,
     pub size: usize,
     pub duration: Duration,
+    /// The server's process, whose CPU time over the run is reported.
+    pub server: Option<u32>,
 }
 
 pub fn run(run: &ConnectRun) -> io::Result<Report> {
@@ -23,6 +26,8 @@ pub fn run(run: &ConnectRun) -> io::Result<Report> {
     let started = Instant::now();
     let end = started + run.duration;
     let timeout = Duration::from_secs(2);
+    let mut server_cpu = server_cpu::Window::new(run.server);
+    server_cpu.start()?;
     while Instant::now() < end {
         let began = Instant::now();
         pattern::message(connects, 0, &mut message);
@@ -36,12 +41,14 @@ pub fn run(run: &ConnectRun) -> io::Result<Report> {
         }
     }
     let elapsed = started.elapsed();
+    let cpu = server_cpu.end()?;
     Ok(Report::new("connect")
         .count("connections", connects)
         .rate("connections_per_s", connects as f64 / elapsed.as_secs_f64())
         .latency(&latency)
         .count("connections_failed", failures)
         .count("echo_mismatches", mismatches)
+        .server_cpu(cpu, elapsed, "connection", connects as f64)
         .seconds(elapsed))
 }
 

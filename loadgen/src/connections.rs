@@ -1,23 +1,22 @@
-//! Opening many TCP connections at once, a bounded number of connects in flight, within a
+//! Opening many connections (TCP or Unix domain) at once, a bounded number of connects in flight, within a
 //! deadline: a server that cannot take them all leaves the rest unconnected, and the run
 //! goes on with those that did connect.
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 use crate::epoll::{self, Epoll};
-use crate::socket;
+use crate::socket::{self, Stream, Target};
 
 /// Connects started and not yet finished, at most.
 const IN_FLIGHT: usize = 256;
 
 /// Opens up to `count` connections to `to` before `deadline`; returns those that connected.
-pub fn open(to: SocketAddr, count: usize, deadline: Instant) -> io::Result<Vec<TcpStream>> {
+pub fn open(to: &Target, count: usize, deadline: Instant) -> io::Result<Vec<Stream>> {
     let mut poll = Epoll::new(IN_FLIGHT)?;
-    let mut pending: HashMap<u64, TcpStream> = HashMap::new();
+    let mut pending: HashMap<u64, Stream> = HashMap::new();
     let mut connected = Vec::with_capacity(count);
     let mut started = 0usize;
     while connected.len() < count && Instant::now() < deadline {

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use crate::socket::Target;
+
 pub struct Options {
     pub workload: String,
     values: BTreeMap<String, String>,
@@ -37,6 +39,27 @@ impl Options {
             values,
             json,
         })
+    }
+
+    /// Where a stream workload connects: `unix:PATH`, a Unix domain socket, or a loopback
+    /// address as [`Options::to`] takes it.
+    pub fn target(&self) -> Result<Target, String> {
+        match self
+            .values
+            .get("to")
+            .and_then(|to| to.strip_prefix("unix:"))
+        {
+            Some(path) => Ok(Target::Unix(path.into())),
+            None => self.to().map(Target::Tcp),
+        }
+    }
+
+    /// A text option.
+    pub fn text(&self, name: &str) -> Result<&str, String> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| format!("--{name} is required"))
     }
 
     /// The server's address: loopback only, as this tool must never load anyone else's.
@@ -76,6 +99,18 @@ impl Options {
             .ok()
             .filter(|&n| (1..=max).contains(&n))
             .ok_or_else(|| format!("--{name} must be 1..={max}"))
+    }
+
+    /// A process id, when given.
+    pub fn pid(&self, name: &str) -> Result<Option<u32>, String> {
+        let Some(text) = self.values.get(name) else {
+            return Ok(None);
+        };
+        text.parse::<u32>()
+            .ok()
+            .filter(|&pid| pid > 0)
+            .map(Some)
+            .ok_or_else(|| format!("--{name} {text}: not a process id"))
     }
 
     pub fn seconds(&self, name: &str, default: f64) -> Result<Duration, String> {

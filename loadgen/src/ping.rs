@@ -1,8 +1,7 @@
-//! TCP ping-pong: every connection sends a message, waits for its echo, checks it and sends
+//! Ping-pong over TCP or a Unix domain socket: every connection sends a message, waits for its echo, checks it and sends
 //! the next, for a fixed time. Counts round trips and their latency.
 
 use std::io;
-use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -11,19 +10,22 @@ use crate::epoll::{self, Epoll};
 use crate::histogram::Histogram;
 use crate::pattern;
 use crate::report::Report;
-use crate::socket::{read_now, write_now};
+use crate::server_cpu;
+use crate::socket::{Stream, Target, read_now, write_now};
 
 pub struct Ping {
-    pub to: SocketAddr,
+    pub to: Target,
     pub connections: usize,
     pub size: usize,
     pub warmup: Duration,
     pub duration: Duration,
     pub connect_timeout: Duration,
+    /// The server's process, whose CPU time over the measured window is reported.
+    pub server: Option<u32>,
 }
 
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     seq: u64,
     sent_at: Instant,
     /// The echo so far.
@@ -36,7 +38,7 @@ struct Conn {
 
 pub fn run(ping: &Ping) -> io::Result<Report> {
     let connect_deadline = Instant::now() + ping.connect_timeout;
-    let streams = connections::open(ping.to, ping.connections, connect_deadline)?;
+    let streams = connections::open(&ping.to, ping.connections, connect_deadline)?;
     let mut poll = Epoll::new(1024)?;
     let mut conns = Vec::with_capacity(streams.len());
     let mut expected = vec![0u8; ping.size];
@@ -61,10 +63,20 @@ pub fn run(ping: &Ping) -> io::Result<Report> {
     let mut mismatches = 0u64;
     let mut failures = 0u64;
     let mut ready = Vec::with_capacity(1024);
+    let mut server_cpu = server_cpu::Window::new(ping.server);
     while Instant::now() < end {
         ready.clear();
-        poll.wait(end, |event| ready.push(event.key))?;
+        // Until the warm-up ends, wake at its end at the latest, to start the server's window.
+        let until = if now_before(measure_from) {
+            measure_from
+        } else {
+            end
+        };
+        poll.wait(until, |event| ready.push(event.key))?;
         let now = Instant::now();
+        if now >= measure_from {
+            server_cpu.start()?;
+        }
         for &key in &ready {
             let conn = &mut conns[key as usize];
             if conn.gone {
@@ -101,6 +113,7 @@ pub fn run(ping: &Ping) -> io::Result<Report> {
         }
     }
     let measured = Instant::now().saturating_duration_since(measure_from);
+    let cpu = server_cpu.end()?;
     let served = conns.iter().filter(|conn| conn.replies > 0).count();
     Ok(Report::new("ping")
         .count("connections_requested", ping.connections as u64)
@@ -115,7 +128,12 @@ pub fn run(ping: &Ping) -> io::Result<Report> {
         .latency(&latency)
         .count("echo_mismatches", mismatches)
         .count("connections_failed", failures)
+        .server_cpu(cpu, measured, "round_trip", latency.count() as f64)
         .seconds(measured))
+}
+
+fn now_before(instant: Instant) -> bool {
+    Instant::now() < instant
 }
 
 fn send_next(conn: &mut Conn, key: u64, message: &mut [u8]) -> io::Result<()> {
@@ -135,5 +153,5 @@ fn send_next(conn: &mut Conn, key: u64, message: &mut [u8]) -> io::Result<()> {
 fn close(poll: &Epoll, conn: &mut Conn) {
     conn.gone = true;
     let _ = poll.modify(conn.stream.as_raw_fd(), 0, 0);
-    let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+    conn.stream.shutdown();
 }

@@ -1,15 +1,86 @@
-//! The socket calls std does not offer: non-blocking connect, and UDP in batches.
+//! The socket calls std does not offer: non-blocking connect, streams over TCP or Unix
+//! domain sockets alike, and UDP in batches.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::mem;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Starts a non-blocking TCP connect (with TCP_NODELAY, as an echo client wants); the
-/// stream is connected once writable with no `take_error`.
-pub fn start_connect(to: SocketAddr) -> io::Result<TcpStream> {
-    start_connect_from(None, to)
+/// Where a stream workload connects: a TCP address, or a Unix domain socket's path
+/// (`--to unix:PATH`).
+#[derive(Clone, Debug)]
+pub enum Target {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+/// A connected, non-blocking stream socket, TCP or Unix domain: the workloads read and write
+/// it the same way.
+pub struct Stream(OwnedFd);
+
+impl Stream {
+    /// The socket's pending error, if any (a connect that failed).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        let mut error: libc::c_int = 0;
+        let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `error` is writable for `len` bytes, and `len` says so.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.0.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&raw mut error).cast(),
+                &mut len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((error != 0).then(|| io::Error::from_raw_os_error(error)))
+    }
+
+    /// Shuts both directions down.
+    pub fn shutdown(&self) {
+        // SAFETY: a plain call on our own descriptor.
+        unsafe { libc::shutdown(self.0.as_raw_fd(), libc::SHUT_RDWR) };
+    }
+}
+
+impl AsRawFd for Stream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+/// Starts a non-blocking connect to `to` (TCP with TCP_NODELAY, as an echo client wants);
+/// the stream is connected once writable with no `take_error`. A Unix domain connect is done
+/// at once.
+pub fn start_connect(to: &Target) -> io::Result<Stream> {
+    match to {
+        Target::Tcp(addr) => start_connect_from(None, *addr).map(|s| Stream(s.into())),
+        Target::Unix(path) => {
+            let stream = UnixStream::connect(path)?;
+            stream.set_nonblocking(true)?;
+            Ok(Stream(stream.into()))
+        }
+    }
+}
+
+/// As `start_connect`, but a TCP connect to IPv4 loopback comes from 127.0.0.x, x going
+/// round 1 to 254 with `n`: many short connections then leave their TIME_WAIT on 254
+/// addresses, not all on one address's ephemeral ports.
+pub fn start_connect_spread(to: &Target, n: u64) -> io::Result<Stream> {
+    match to {
+        Target::Tcp(addr @ SocketAddr::V4(v4)) if v4.ip().is_loopback() => {
+            let source = std::net::Ipv4Addr::new(127, 0, 0, (n % 254) as u8 + 1);
+            start_connect_from(Some(SocketAddr::new(source.into(), 0)), *addr)
+                .map(|s| Stream(s.into()))
+        }
+        _ => start_connect(to),
+    }
 }
 
 /// As `start_connect`, from the given local address.
@@ -123,27 +194,67 @@ fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     (storage, len as libc::socklen_t)
 }
 
-/// One non-blocking read: `Some(n)` (0 at end of stream) or `None` when nothing is there.
-pub fn read_now(mut stream: &TcpStream, buf: &mut [u8]) -> io::Result<Option<usize>> {
+/// A call's result as `read_now` and `write_now` give it: `Some(n)`, `None` for would-block,
+/// interruptions retried.
+fn now(mut call: impl FnMut() -> isize) -> io::Result<Option<usize>> {
     loop {
-        match stream.read(buf) {
+        match usize::try_from(call()) {
             Ok(n) => return Ok(Some(n)),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
+            Err(_) => match io::Error::last_os_error() {
+                err if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                err if err.kind() == io::ErrorKind::Interrupted => {}
+                err => return Err(err),
+            },
         }
     }
 }
 
+/// One non-blocking read: `Some(n)` (0 at end of stream) or `None` when nothing is there.
+pub fn read_now(stream: &Stream, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    // SAFETY: `buf` is writable for its length.
+    now(|| unsafe { libc::recv(stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
 /// One non-blocking write: `Some(bytes taken)` or `None` when the send buffer is full.
-pub fn write_now(mut stream: &TcpStream, data: &[u8]) -> io::Result<Option<usize>> {
-    loop {
-        match stream.write(data) {
-            Ok(n) => return Ok(Some(n)),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
+pub fn write_now(stream: &Stream, data: &[u8]) -> io::Result<Option<usize>> {
+    // SAFETY: `data` is readable for its length.
+    now(|| unsafe {
+        libc::send(
+            stream.as_raw_fd(),
+            data.as_ptr().cast(),
+            data.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    })
+}
+
+/// Reads as [`read_now`] does, nothing there being `WouldBlock` (for rustls' `read_tls`).
+impl io::Read for &Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        read_now(self, buf)?.ok_or_else(|| io::ErrorKind::WouldBlock.into())
+    }
+}
+
+/// Writes as [`write_now`] does, a full socket being `WouldBlock`; several buffers in one
+/// `sendmsg` (rustls' `write_tls` hands over a record per buffer).
+impl io::Write for &Stream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        write_now(self, data)?.ok_or_else(|| io::ErrorKind::WouldBlock.into())
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        // SAFETY: all zeroes is a valid msghdr (no name, no control data).
+        let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+        // IoSlice is ABI-compatible with iovec on Unix; sendmsg only reads through it.
+        msg.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
+        msg.msg_iovlen = bufs.len().min(1024) as _;
+        // SAFETY: msg points at `bufs`, alive and unchanged for the call.
+        now(|| unsafe { libc::sendmsg(self.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) })?
+            .ok_or_else(|| io::ErrorKind::WouldBlock.into())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use crate::epoll::{self, Epoll};
 use crate::histogram::Histogram;
 use crate::pattern;
 use crate::report::Report;
+use crate::server_cpu;
 use crate::socket::Batch;
 
 pub struct UdpRun {
@@ -20,6 +21,8 @@ pub struct UdpRun {
     pub warmup: Duration,
     pub duration: Duration,
     pub loss_timeout: Duration,
+    /// The server's process, whose CPU time over the measured window is reported.
+    pub server: Option<u32>,
 }
 
 /// Each datagram starts with its sequence number; the rest is its pattern.
@@ -59,10 +62,14 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
     let end = measure_from + run.duration;
     let mut in_flight = 0usize;
     let mut lens = Vec::with_capacity(batch_size);
+    let mut server_cpu = server_cpu::Window::new(run.server);
     loop {
         let now = Instant::now();
         if now >= end {
             break;
+        }
+        if now >= measure_from {
+            server_cpu.start()?;
         }
         // Forget the answered; count the overdue as lost.
         while let Some(&front) = flights.front() {
@@ -105,6 +112,12 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
         let until = flights.front().map_or(end, |&front| {
             (sent_at[front as usize % slots] + run.loss_timeout).min(end)
         });
+        // Until the warm-up ends, wake at its end at the latest, to start the server's window.
+        let until = if now < measure_from {
+            until.min(measure_from)
+        } else {
+            until
+        };
         poll.wait(until, |_| {})?;
         let now = Instant::now();
         loop {
@@ -140,6 +153,7 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
         }
     }
     let measured = Instant::now().saturating_duration_since(measure_from);
+    let cpu = server_cpu.end()?;
     Ok(Report::new("udp")
         .count("window", run.window as u64)
         .count("datagram_bytes", run.size as u64)
@@ -148,5 +162,6 @@ pub fn run(run: &UdpRun) -> io::Result<Report> {
         .count("lost", lost)
         .latency(&latency)
         .count("echo_mismatches", mismatches)
+        .server_cpu(cpu, measured, "echo", echoes as f64)
         .seconds(measured))
 }

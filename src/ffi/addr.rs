@@ -9,7 +9,8 @@ use socket2::SockAddr;
 use crate::error::{ErrorCode, Result};
 use crate::ffi::boundary::{self, Out, call, call_status, input_bytes, output_bytes, read_in};
 use crate::net::addr::{
-    Family, ip_text, normalize, parse_ip, parse_port, parse_socket_addr, same_address,
+    AddrText, Family, normalize, parse_ip, parse_port, parse_socket_addr, same_address, write_ip,
+    write_socket_addr,
 };
 use crate::platform::socket_addr_from_bytes;
 
@@ -118,12 +119,17 @@ fn write_bytes(buf: &mut [MaybeUninit<u8>], bytes: &[u8]) -> Result<c_int> {
 
 /// Writes `text` and a NUL into the caller's buffer; `SOCKIT_ERANGE` (nothing written) if it
 /// does not fit. Returns the length without the NUL.
-fn write_text(buf: &mut [MaybeUninit<u8>], text: &str) -> Result<c_int> {
-    let with_nul = [text.as_bytes(), &[0]].concat();
-    write_bytes(buf, &with_nul).map(|written| written - 1)
+pub(crate) fn write_text(buf: &mut [MaybeUninit<u8>], text: &[u8]) -> Result<c_int> {
+    if buf.len() <= text.len() {
+        return Err(ErrorCode::ERANGE.into());
+    }
+    let written = write_bytes(buf, text)?;
+    buf[text.len()].write(0);
+    Ok(written)
 }
 
-/// Formats the caller's address into the caller's buffer.
+/// Formats the caller's address into the caller's buffer, through a buffer on the stack (no
+/// allocation: a ported tutorial server formats an address per datagram).
 ///
 /// # Safety
 ///
@@ -132,12 +138,15 @@ unsafe fn format_into(
     addr: *const sockit_addr,
     buf: *mut c_char,
     len: usize,
-    format: impl FnOnce(&SocketAddr) -> String,
+    format: impl FnOnce(&SocketAddr, &mut AddrText) -> std::fmt::Result,
 ) -> c_int {
     call(|| {
         // SAFETY: the caller's promises are passed on.
         let (addr, buf) = unsafe { (read_addr(addr)?, output_bytes(buf.cast(), len)?) };
-        write_text(buf, &format(&addr))
+        let mut text = AddrText::new();
+        // Every address fits in an AddrText.
+        format(&addr, &mut text).map_err(|_| ErrorCode::EINTERNAL)?;
+        write_text(buf, text.as_bytes())
     })
 }
 
@@ -202,7 +211,7 @@ pub unsafe extern "C" fn sockit_addr_format(
     len: usize,
 ) -> c_int {
     // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
-    unsafe { format_into(addr, buf, len, |addr| addr.to_string()) }
+    unsafe { format_into(addr, buf, len, write_socket_addr) }
 }
 
 /// Writes the IP part of the address as text, "192.0.2.1" or "2001:db8::1" (link-local
@@ -222,7 +231,7 @@ pub unsafe extern "C" fn sockit_addr_format_ip(
     len: usize,
 ) -> c_int {
     // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
-    unsafe { format_into(addr, buf, len, ip_text) }
+    unsafe { format_into(addr, buf, len, write_ip) }
 }
 
 /// Writes the address as the system's struct sockaddr_in or sockaddr_in6 into out, which has

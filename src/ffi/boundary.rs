@@ -280,6 +280,19 @@ pub(crate) unsafe fn borrow(sock: sockit_socket) -> Result<ManuallyDrop<Socket>>
     unsafe { platform::borrow_socket(sock) }.ok_or(ErrorCode::EBADF.into())
 }
 
+/// Takes over the caller's handle, to close it, after making sure it is a socket: a wrong
+/// handle (a file, a pipe) must not be closed by mistake.
+///
+/// # Safety
+///
+/// The caller gives the handle up: nothing else may use or close it after a success.
+pub(crate) unsafe fn own(sock: sockit_socket) -> Result<Socket> {
+    // SAFETY: the handle is only asked for its type here.
+    unsafe { borrow(sock) }?.r#type()?;
+    // SAFETY: the caller's promise is passed on; the handle is a socket.
+    unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::EBADF.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

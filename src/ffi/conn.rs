@@ -1,10 +1,12 @@
 //! Header section: connections, as a server's stream callbacks see them.
 //!
 //! A server in any mode can serve TCP with stream callbacks (sockit_server_set_stream_handler(),
-//! in the next section): each callback is given the connection as a sockit_conn, through which
-//! it writes, closes, and keeps state of its own. A sockit_conn is valid only during the
-//! callback it is given to: keep its context pointer (sockit_conn_set_context()), never the
-//! sockit_conn itself.
+//! in the next section) or a message handler (sockit_server_set_delimited_handler(),
+//! sockit_server_set_length_prefixed_handler()): each callback is given the connection as a
+//! sockit_conn, through which it writes (a message handler's replies framed with
+//! sockit_conn_write_message()), closes, and keeps state of its own. A sockit_conn is valid
+//! only during the callback it is given to: keep its context pointer
+//! (sockit_conn_set_context()), never the sockit_conn itself.
 
 use std::ffi::{c_int, c_void};
 
@@ -12,6 +14,7 @@ use crate::error::{ErrorCode, Result};
 use crate::ffi::addr::sockit_addr;
 use crate::ffi::boundary::{Out, call_status, input_bytes};
 use crate::ffi::socket::{SOCKIT_INVALID_SOCKET, sockit_socket};
+use crate::framing::Framing;
 use crate::platform;
 use crate::server::Conn;
 
@@ -22,6 +25,8 @@ use crate::server::Conn;
 #[allow(non_camel_case_types)]
 pub struct sockit_conn<'a> {
     pub(crate) conn: &'a mut dyn Conn,
+    /// How the connection's messages are framed, given to a message handler's callback.
+    pub(crate) framing: Option<&'a Framing>,
 }
 
 /// Borrows the connection behind a C pointer; NULL is SOCKIT_EINVAL.
@@ -40,11 +45,12 @@ where
     }
 }
 
-/// Sends all len bytes of data to the connection's peer. In the event loop the bytes are
-/// queued and sent as the peer takes them, so the call never blocks; while 64 KiB or more
-/// is queued the server stops reading from this connection, so a peer that does not read
-/// cannot make it buffer without limit. In the other modes the bytes are sent before the call
-/// returns (blocking, like sockit_send_all()).
+/// Sends all len bytes of data to the connection's peer. In the event loop the call never
+/// blocks: what the socket takes at once is sent, the rest is queued and sent as the peer
+/// takes it; while anything is queued the server stops reading from this connection, so a
+/// peer that does not read cannot make it buffer without limit. In the other modes the bytes
+/// are sent before the call returns (blocking, like sockit_send_all()); on a TLS server
+/// (sockit_server_set_tls()) they are encrypted first.
 ///
 /// Returns SOCKIT_OK. Fails with SOCKIT_ENOTCONN (the connection is closing or broken),
 /// SOCKIT_EPIPE or SOCKIT_ECONNRESET (the peer went away: the connection then closes),
@@ -64,6 +70,36 @@ pub unsafe extern "C" fn sockit_conn_write(
         // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (conn, data) = unsafe { (borrow_conn(conn)?, input_bytes(data, len)?) };
         conn.write(data)
+    })
+}
+
+/// Sends the len bytes at msg to the connection's peer as one message, framed as the
+/// messages the server's message handler reads (sockit_server_set_delimited_handler(): msg
+/// and then the delimiter; sockit_server_set_length_prefixed_handler(): its length as 4
+/// bytes, most significant first, then msg), in one write: queued in the event loop, sent
+/// before the call returns in the other modes, as sockit_conn_write() does.
+///
+/// Returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL conn; NULL msg with len > 0; a conn
+/// given to a callback other than a message handler's; a message that holds the delimiter,
+/// or whose end and the delimiter hold it, so that the peer would not read it back whole),
+/// SOCKIT_EMSGSIZE (len over 4 GiB - 1, length-prefixed), or as sockit_conn_write() fails.
+///
+/// # Safety
+///
+/// `conn` is NULL or the handle given to the running callback; `msg` is NULL or readable
+/// for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_conn_write_message(
+    conn: *mut sockit_conn,
+    msg: *const c_void,
+    len: usize,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
+        let (handle, msg) = unsafe { (conn.as_mut(), input_bytes(msg, len)?) };
+        let handle = handle.ok_or(ErrorCode::EINVAL)?;
+        let framed = handle.framing.ok_or(ErrorCode::EINVAL)?.encode(msg)?;
+        handle.conn.write(&framed)
     })
 }
 
@@ -100,7 +136,9 @@ pub unsafe extern "C" fn sockit_conn_peer(conn: *mut sockit_conn, out: *mut sock
 }
 
 /// The connection's socket, for options (sockit_set_nodelay() and the like). Do not read,
-/// write or close it: the server does. SOCKIT_INVALID_SOCKET for NULL. Does not block.
+/// write or close it: the server does. On a TLS server (sockit_server_set_tls()) its bytes
+/// are the encrypted records; sockit_conn_write() and the callbacks' data are the plaintext.
+/// SOCKIT_INVALID_SOCKET for NULL. Does not block.
 ///
 /// # Safety
 ///

@@ -363,3 +363,14 @@ pub unsafe extern "C" fn sockit_encode_delimited(
         framing::encode_delimited(msg, delim, out).map(byte_count)
     })
 }
+
+/// Lends `f` a message followed in memory by a NUL byte (not counted), so that C may use a
+/// text message as a string: a whole message (`whole`) has one already (the decoder's
+/// promise); what arrived of a cut one, or an oversize one's nothing, gets a copy with one.
+pub(crate) fn nul_terminated<R>(message: &[u8], whole: bool, f: impl FnOnce(&[u8]) -> R) -> R {
+    if whole {
+        return f(message);
+    }
+    let terminated = [message, &[0]].concat();
+    f(&terminated[..message.len()])
+}

@@ -9,12 +9,11 @@ use std::net::Shutdown;
 
 use crate::error::ErrorCode;
 use crate::ffi::boundary::{
-    borrow, byte_count, call, call_receive, call_status, input_bytes, output_bytes,
+    borrow, byte_count, call, call_receive, call_status, input_bytes, output_bytes, own,
 };
 use crate::ffi::socket::sockit_socket;
 use crate::net::io;
 use crate::net::socket::is_stream;
-use crate::platform;
 
 /// sockit_shutdown(): stop receiving.
 pub const SOCKIT_SHUT_RD: c_int = 0;
@@ -216,10 +215,7 @@ pub extern "C" fn sockit_shutdown(sock: sockit_socket, how: c_int) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn sockit_close(sock: sockit_socket) -> c_int {
     call_status(|| {
-        // SAFETY: the handle is only asked for its type here.
-        unsafe { borrow(sock) }?.r#type()?;
-        // SAFETY: the caller gives the handle up by calling close; it is a socket.
-        let socket = unsafe { platform::own_socket(sock) }.ok_or(ErrorCode::EBADF)?;
-        io::close(socket)
+        // SAFETY: the caller gives the handle up by calling close.
+        io::close(unsafe { own(sock) }?)
     })
 }

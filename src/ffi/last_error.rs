@@ -22,13 +22,14 @@ struct LastFailure {
     error: Option<Error>,
     /// Tells whether the program failed since the latest call (`platform::failure_marker`).
     marker: i32,
-    latest: Latest,
 }
 
 thread_local! {
-    static LAST: Cell<LastFailure> = const {
-        Cell::new(LastFailure { error: None, marker: 0, latest: Latest::Success })
-    };
+    static LAST: Cell<LastFailure> = const { Cell::new(LastFailure { error: None, marker: 0 }) };
+    /// Apart from the failure: every successful call sets it, and that is one byte's store
+    /// rather than a copy of the whole record (the event loop's C callbacks write each
+    /// message through an exported call).
+    static LATEST: Cell<Latest> = const { Cell::new(Latest::Success) };
 }
 
 /// Records a failure and sets errno to match it, so that `perror` after a failed sockit call
@@ -47,19 +48,14 @@ pub(crate) fn record_failure(error: Error) {
     LAST.set(LastFailure {
         error: Some(error),
         marker,
-        latest: Latest::Failure,
     });
+    LATEST.set(Latest::Failure);
 }
 
 /// Notes that the thread's latest call succeeded. The failure before it stays available.
+#[inline]
 pub(crate) fn record_success() {
-    LAST.with(|last| {
-        let mut failure = last.get();
-        if failure.latest != Latest::Success {
-            failure.latest = Latest::Success;
-            last.set(failure);
-        }
-    });
+    LATEST.set(Latest::Success);
 }
 
 /// Notes that the thread's latest call succeeded by reading the end of a stream, which is
@@ -67,10 +63,10 @@ pub(crate) fn record_success() {
 pub(crate) fn record_end_of_stream() {
     LAST.with(|last| {
         let mut failure = last.get();
-        failure.latest = Latest::EndOfStream;
         failure.marker = platform::success_marker();
         last.set(failure);
     });
+    LATEST.set(Latest::EndOfStream);
 }
 
 /// The thread's last failure, whatever has happened since.
@@ -94,7 +90,7 @@ pub(crate) fn reason_to_report() -> Option<Reason> {
     if !platform::failure_marker_unchanged(last.marker) {
         return None;
     }
-    match last.latest {
+    match LATEST.get() {
         Latest::Success => None,
         Latest::Failure => last.error.map(Reason::Failure),
         Latest::EndOfStream => Some(Reason::EndOfStream),

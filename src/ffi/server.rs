@@ -10,20 +10,31 @@
 //! sockit_server_run(server);          /* blocks until sockit_server_stop() */
 //! sockit_server_free(server);
 //! ```
+//!
+//! A server of lines (or of length-prefixed messages) needs one callback, called once per
+//! whole message in every mode:
+//!
+//! ```c
+//! /* echo_line(conn, line, len, status, user) calls sockit_conn_write_message(conn, line, len) */
+//! sockit_server_set_delimited_handler(server, "\n", 1, 4096, echo_line, NULL);
+//! ```
 
 use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
 use crate::error::{ErrorCode, Result};
 use crate::ffi::addr::sockit_addr;
-use crate::ffi::boundary::{self, Out, call, call_status};
+use crate::ffi::boundary::{self, Out, call, call_status, input_bytes};
 use crate::ffi::server_handlers::{
-    self, CStream, UserPointer, sockit_conn_fn, sockit_data_fn, sockit_tcp_handler_fn,
-    sockit_timer_fn, sockit_udp_handler_fn,
+    self, CMessages, CStream, UserPointer, sockit_conn_fn, sockit_data_fn, sockit_message_fn,
+    sockit_tcp_handler_fn, sockit_timer_fn, sockit_udp_handler_fn,
 };
+use crate::ffi::socket::sockit_socket;
+use crate::ffi::unix;
+use crate::framing::Framing;
 use crate::net::socket::Bind;
 use crate::platform;
-use crate::server::{Mode, Protocol, Server};
+use crate::server::{Framed, Mode, Protocol, Server};
 
 /// A server: its socket, handler, mode and workers. Opaque; create it with
 /// sockit_server_new() and release it with sockit_server_free().
@@ -50,7 +61,9 @@ pub const SOCKIT_FORKING: c_int = 3;
 /// readiness API (epoll, kqueue, Windows' AFD); no limit but the descriptor limit. Handlers
 /// must not block: TCP needs stream callbacks (sockit_server_set_stream_handler()), whose
 /// writes are queued; slow work is scheduled with sockit_server_timer(). For more cores,
-/// sockit_server_set_threads() runs a loop per thread.
+/// sockit_server_set_threads() runs a loop per thread. Its TCP connections have TCP_NODELAY
+/// set (each write goes out at once; sockit_set_nodelay(sockit_conn_socket(conn), 0) undoes
+/// it).
 pub const SOCKIT_EVENT_LOOP: c_int = 4;
 
 fn protocol(protocol: c_int) -> Result<Protocol> {
@@ -125,6 +138,39 @@ pub unsafe extern "C" fn sockit_server_new(
     })
 }
 
+/// Creates a server on a Unix domain stream socket listening at path (see the Unix domain
+/// sockets section for names, '@' and stale files; flags is 0 or SOCKIT_UNIX_REMOVE_STALE),
+/// in any mode, served by the same handlers as a TCP server (sockit_server_set_tcp_handler(),
+/// sockit_server_set_stream_handler(), sockit_server_set_echo()); the peers' addresses given
+/// to them have family 0. sockit_server_free() removes the socket file (unless another file
+/// has taken its place). sockit_server_set_threads() takes 1 only: a Unix domain socket has no
+/// port to share.
+///
+/// On success writes the server to *out (the caller owns it: sockit_server_free()) and
+/// returns SOCKIT_OK. Fails with SOCKIT_EINVAL (NULL or empty path, bad mode or flags, NULL
+/// out), SOCKIT_EOPNOTSUPP (forking where there is no fork; no Unix domain sockets here; '@'
+/// outside Linux), SOCKIT_EADDRINUSE, SOCKIT_ENOENT, SOCKIT_EACCES or SOCKIT_ENAMETOOLONG (as
+/// sockit_unix_listen()). Does not block.
+///
+/// # Safety
+///
+/// `path` is NULL or a NUL-terminated string; `out` is NULL or points to a sockit_server *.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_server_new_unix(
+    path: *const c_char,
+    mode: c_int,
+    flags: c_int,
+    out: *mut *mut sockit_server,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (path, out) = unsafe { (unix::name(path)?, Out::new(out)?) };
+        let server = Server::bind_unix(&path, self::mode(mode)?, unix::existing(flags)?)?;
+        out.write(Box::into_raw(Box::new(sockit_server { server })));
+        Ok(())
+    })
+}
+
 /// Releases the server: closes its socket and tells pending timers SOCKIT_ECANCELED. NULL is
 /// allowed. Call it only when no thread is in sockit_server_run() or any other call on this
 /// server. Does not block.
@@ -145,15 +191,16 @@ pub unsafe extern "C" fn sockit_server_free(server: *mut sockit_server) {
 /// # Safety
 ///
 /// `server` is NULL or a live server from sockit_server_new().
-unsafe fn server<'a>(server: *const sockit_server) -> Result<&'a Server> {
+pub(crate) unsafe fn server<'a>(server: *const sockit_server) -> Result<&'a Server> {
     // SAFETY: the caller's promise is passed on.
     unsafe { server.as_ref() }
         .map(|server| &server.server)
         .ok_or(ErrorCode::EINVAL.into())
 }
 
-/// The port the server is bound to (the one the system picked, for port 0): 1 to 65535, or
-/// SOCKIT_EINVAL for NULL. Does not block.
+/// The port the server is bound to (the one the system picked, for port 0): 1 to 65535,
+/// SOCKIT_EINVAL for NULL, or SOCKIT_EAFNOSUPPORT for a Unix domain server, which has no
+/// port. Does not block.
 ///
 /// # Safety
 ///
@@ -163,13 +210,14 @@ pub unsafe extern "C" fn sockit_server_port(server: *const sockit_server) -> c_i
     // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
     call(|| {
         Ok(c_int::from(
-            unsafe { self::server(server) }?.local_addr().port(),
+            unsafe { self::server(server) }?.local_addr()?.port(),
         ))
     })
 }
 
 /// Writes the address the server is bound to into *out (for every address: [::] or
-/// 0.0.0.0). Fails with SOCKIT_EINVAL for NULL arguments. Does not block.
+/// 0.0.0.0). Fails with SOCKIT_EINVAL for NULL arguments, SOCKIT_EAFNOSUPPORT for a Unix
+/// domain server (its name is the path it was made with). Does not block.
 ///
 /// # Safety
 ///
@@ -182,7 +230,31 @@ pub unsafe extern "C" fn sockit_server_addr(
     call_status(|| {
         // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
         let (server, out) = unsafe { (self::server(server)?, Out::new(out)?) };
-        out.write(sockit_addr::from_socket_addr(server.local_addr()));
+        out.write(sockit_addr::from_socket_addr(server.local_addr()?));
+        Ok(())
+    })
+}
+
+/// Writes the server's own socket to *out: the listening socket of a TCP or Unix domain
+/// server, the bound socket of a UDP one. For setting options on it and joining multicast
+/// groups with it before the run (sockit_udp_join_group() on a UDP server makes a multicast
+/// server in any mode; sockit_set_recv_buffer() on a listener gives each connection that
+/// buffer). The server owns the socket: never close it. Fails with SOCKIT_EINVAL (NULL
+/// server or out) or SOCKIT_EALREADY (the server has started running, and the socket is
+/// the run's). Does not block.
+///
+/// # Safety
+///
+/// `server` is NULL or a live server; `out` is NULL or points to a sockit_socket.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_server_socket(
+    server: *const sockit_server,
+    out: *mut sockit_socket,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promises, as documented above.
+        let (server, out) = unsafe { (self::server(server)?, Out::new(out)?) };
+        out.write(server.with_socket(|socket| Ok(platform::raw(socket)))?);
         Ok(())
     })
 }
@@ -249,6 +321,89 @@ pub unsafe extern "C" fn sockit_server_set_stream_handler(
                 user: UserPointer(user),
             },
         )))
+    })
+}
+
+/// Serves a connection's messages with on_message, in every mode.
+fn set_message_handler(
+    server: &Server,
+    framing: Framing,
+    on_message: sockit_message_fn,
+    user: *mut c_void,
+) -> Result<()> {
+    let on_message = on_message.ok_or(ErrorCode::EINVAL)?;
+    let messages = CMessages {
+        on_message,
+        user: UserPointer(user),
+    };
+    server.set_handler(crate::server::Handler::Stream(std::sync::Arc::new(
+        Framed::new(framing, std::sync::Arc::new(messages)),
+    )))
+}
+
+/// Serves TCP (or Unix domain) connections as messages that each end with the delim_len
+/// bytes at delim (copied; at least one byte; "\n" for lines), of at most max_len bytes
+/// before the delimiter (the sockit_reader_new_delimited() rules), in every mode: on_message
+/// is called once per whole message, however the bytes arrive, and replies with
+/// sockit_conn_write_message() (which adds the delimiter) or sockit_conn_write(). A message
+/// longer than max_len is skipped (on_message gets SOCKIT_EMSGSIZE); a stream that ends
+/// inside a message gives what arrived of it (SOCKIT_ETRUNCATED), never losing it. In the
+/// event loop on_message runs on the run thread and must not block; in threaded mode
+/// different connections' messages are handled on different threads at once; in forking
+/// mode each connection's in its own child.
+///
+/// Fails with SOCKIT_EINVAL (NULL server, delim or on_message; delim_len 0; a UDP server) or
+/// SOCKIT_EALREADY (the server has started running). Does not block.
+///
+/// # Safety
+///
+/// `server` is NULL or a live server; `delim` is NULL or readable for `delim_len` bytes;
+/// `on_message` is NULL or a function as sockit_message_fn describes; `user` is passed to
+/// it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_server_set_delimited_handler(
+    server: *mut sockit_server,
+    delim: *const c_void,
+    delim_len: usize,
+    max_len: usize,
+    on_message: sockit_message_fn,
+    user: *mut c_void,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
+        let (server, delim) = unsafe { (self::server(server)?, input_bytes(delim, delim_len)?) };
+        let framing = Framing::delimited(delim, max_len)?;
+        set_message_handler(server, framing, on_message, user)
+    })
+}
+
+/// Serves TCP (or Unix domain) connections as length-prefixed messages (a 4-byte length,
+/// most significant byte first, then the message) of at most max_len bytes (a larger
+/// max_len means 4 GiB - 1; the sockit_reader_new_length_prefixed() rules), in every mode:
+/// on_message is called once per whole message, and replies with
+/// sockit_conn_write_message() (which puts the length in front) or sockit_conn_write(). A
+/// message longer than max_len is skipped (SOCKIT_EMSGSIZE); a stream that ends inside a
+/// message gives what arrived of it (SOCKIT_ETRUNCATED). The callbacks run as with
+/// sockit_server_set_delimited_handler().
+///
+/// Fails with SOCKIT_EINVAL (NULL server or on_message, a UDP server) or SOCKIT_EALREADY
+/// (the server has started running). Does not block.
+///
+/// # Safety
+///
+/// `server` is NULL or a live server; `on_message` is NULL or a function as
+/// sockit_message_fn describes; `user` is passed to it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sockit_server_set_length_prefixed_handler(
+    server: *mut sockit_server,
+    max_len: usize,
+    on_message: sockit_message_fn,
+    user: *mut c_void,
+) -> c_int {
+    call_status(|| {
+        // SAFETY: the C caller's promise (crate::ffi), as the function's # Safety says.
+        let server = unsafe { self::server(server) }?;
+        set_message_handler(server, Framing::length_prefixed(max_len), on_message, user)
     })
 }
 
@@ -370,7 +525,8 @@ pub unsafe extern "C" fn sockit_server_set_grace(
 
 /// Closes a TCP connection that has sent nothing for idle_ms milliseconds (SOCKIT_FOREVER,
 /// the default: never). In blocking modes this is the connection's read timeout: the
-/// handler's receive fails with SOCKIT_ETIMEDOUT. Fails with SOCKIT_EINVAL (NULL, 0) or
+/// handler's receive fails with SOCKIT_ETIMEDOUT. On a TLS server (sockit_server_set_tls())
+/// it also bounds each client's handshake (10 seconds when it is SOCKIT_FOREVER). Fails with SOCKIT_EINVAL (NULL, 0) or
 /// SOCKIT_EALREADY (running). Does not block.
 ///
 /// # Safety
@@ -426,8 +582,10 @@ pub unsafe extern "C" fn sockit_server_timer(
 ///
 /// Returns SOCKIT_OK after a stop, once the requests in flight have finished (or the grace
 /// period is over and they were cut off, see sockit_server_set_grace()); the socket is then
-/// closed. Fails with SOCKIT_EINVAL (NULL, or no handler set), SOCKIT_EALREADY (running or
-/// ran already), or the error that made the socket unusable.
+/// closed. Fails with SOCKIT_EINVAL (NULL, or no handler set; a TLS server with a handler of
+/// sockit_server_set_tcp_handler(), or a TLS handler without sockit_server_set_tls()),
+/// SOCKIT_EALREADY (running or ran already), or the error that made the socket unusable. A
+/// server refused for its TLS settings keeps its socket, and may be set up again and run.
 ///
 /// Blocks for as long as the server runs.
 ///

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use socket2::Socket;
 
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, Result};
 use crate::ffi::addr::sockit_addr;
 use crate::ffi::conn::sockit_conn;
+use crate::ffi::framing::nul_terminated;
 use crate::ffi::socket::sockit_socket;
+use crate::framing::Framing;
 use crate::platform;
-use crate::server::{Conn, Handler, StreamHandler, TimerOutcome};
+use crate::server::{Conn, Handler, MessageHandler, StreamHandler, TimerOutcome};
 
 /// Serves one TCP connection in blocking style (iterative, threaded and forking modes): sock
 /// is the connected socket in blocking mode, peer the client's address (family 0 if it is
@@ -59,6 +61,27 @@ pub type sockit_data_fn = Option<
     ),
 >;
 
+/// Given one whole message of conn (sockit_server_set_delimited_handler(),
+/// sockit_server_set_length_prefixed_handler()): status SOCKIT_OK for a message of len bytes
+/// at msg (without its delimiter or length), followed in memory by a NUL byte (not counted),
+/// so that a text message can be used as a C string; SOCKIT_EMSGSIZE (len 0) for a message
+/// longer than the handler's maximum, which is skipped; SOCKIT_ETRUNCATED for the len bytes
+/// that arrived of a message the stream ended inside (all that came after the last whole
+/// message: with length-prefixed messages, the length's bytes too): the last call for conn,
+/// which closes once what is written now is sent. msg is valid during the call and never
+/// NULL. Reply with sockit_conn_write_message() (framed as the messages are) or
+/// sockit_conn_write().
+#[allow(non_camel_case_types)]
+pub type sockit_message_fn = Option<
+    unsafe extern "C" fn(
+        conn: *mut sockit_conn,
+        msg: *const c_void,
+        len: usize,
+        status: c_int,
+        user: *mut c_void,
+    ),
+>;
+
 /// Called once per timer: status SOCKIT_OK when its time came, SOCKIT_ECANCELED when the
 /// server ended (or was freed) first. arg is the pointer given with the timer.
 #[allow(non_camel_case_types)]
@@ -71,8 +94,14 @@ pub(crate) struct UserPointer(pub(crate) *mut c_void);
 impl UserPointer {
     /// The pointer. (A method, so that closures capture the whole `Send` wrapper rather than
     /// the raw pointer field.)
-    fn get(self) -> *mut c_void {
+    pub(crate) fn get(self) -> *mut c_void {
         self.0
+    }
+
+    /// The pointer as the core keeps it: a word, with its provenance exposed so that the
+    /// same pointer can be made from it again.
+    pub(crate) fn word(self) -> usize {
+        self.0.expose_provenance()
     }
 }
 
@@ -133,7 +162,10 @@ pub(crate) struct CStream {
 impl CStream {
     fn tell(&self, callback: sockit_conn_fn, conn: &mut dyn Conn) {
         if let Some(callback) = callback {
-            let mut handle = sockit_conn { conn };
+            let mut handle = sockit_conn {
+                conn,
+                framing: None,
+            };
             // SAFETY: the callback's contract is the C program's; the handle lives through
             // the call.
             unsafe { callback(&mut handle, self.user.0) }
@@ -147,7 +179,10 @@ impl StreamHandler for CStream {
     }
 
     fn on_data(&self, conn: &mut dyn Conn, data: &[u8]) {
-        let mut handle = sockit_conn { conn };
+        let mut handle = sockit_conn {
+            conn,
+            framing: None,
+        };
         let bytes = if data.is_empty() {
             ptr::null()
         } else {
@@ -160,6 +195,44 @@ impl StreamHandler for CStream {
 
     fn on_close(&self, conn: &mut dyn Conn) {
         self.tell(self.on_close, conn);
+    }
+}
+
+/// A message handler from C.
+pub(crate) struct CMessages {
+    pub(crate) on_message:
+        unsafe extern "C" fn(*mut sockit_conn, *const c_void, usize, c_int, *mut c_void),
+    pub(crate) user: UserPointer,
+}
+
+impl MessageHandler for CMessages {
+    fn on_message(
+        &self,
+        conn: &mut dyn Conn,
+        framing: &Framing,
+        message: &[u8],
+        status: Result<()>,
+    ) {
+        let code = status
+            .as_ref()
+            .map_or_else(|err| err.code().value(), |()| 0);
+        let mut handle = sockit_conn {
+            conn,
+            framing: Some(framing),
+        };
+        nul_terminated(message, status.is_ok(), |message| {
+            // SAFETY: the callback's contract is the C program's; the handle and the
+            // message, followed by a NUL byte, live through the call.
+            unsafe {
+                (self.on_message)(
+                    &mut handle,
+                    message.as_ptr().cast(),
+                    message.len(),
+                    code,
+                    self.user.0,
+                )
+            }
+        })
     }
 }
 

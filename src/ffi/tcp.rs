@@ -10,8 +10,15 @@ use crate::net::tcp;
 use crate::platform;
 
 /// Connects to host (a name such as "example.org" or "localhost", or an IPv4 or IPv6
-/// literal) on port, trying each of the host's addresses in turn until one accepts. timeout_ms
-/// bounds each attempt; SOCKIT_FOREVER leaves it to the system (about two minutes).
+/// literal) on port. A name with both IPv6 and IPv4 addresses is connected to as RFC 8305
+/// ("Happy Eyeballs") says: the addresses are tried with the families taking turns, the
+/// resolver's favourite first (IPv6, where it works); an attempt that has not connected
+/// within 250 ms is left running while the next starts, a failed one makes way for the next
+/// at once, the first to connect wins and the others are closed. So a host whose IPv6 path
+/// is broken (black-holed) is reached over IPv4 in about 250 ms instead of after a whole
+/// timeout. A name of one family has its addresses tried one after the other. timeout_ms
+/// bounds each attempt, from its own start; SOCKIT_FOREVER leaves it to the system (about
+/// two minutes).
 ///
 /// On success writes the connected socket to *out (blocking mode; close it with
 /// sockit_close()) and returns SOCKIT_OK. Fails with the last attempt's error, typically

@@ -177,6 +177,13 @@ impl Decoder {
         self.end += bytes.len();
     }
 
+    /// The bytes received and not yet returned as messages: at the end of a stream that
+    /// ended inside a message ([`Decoder::end_of_stream`] is `Truncated`), what arrived of it.
+    pub fn pending(&mut self) -> &[u8] {
+        self.restore_hidden();
+        &self.buf[self.start..self.end]
+    }
+
     /// Bytes received and not yet returned as messages (or skipped).
     pub fn buffered(&self) -> usize {
         self.end - self.start

@@ -7,7 +7,7 @@ use memchr::memmem;
 use socket2::Socket;
 
 use crate::error::{ErrorCode, Result};
-use crate::framing::LENGTH_PREFIX;
+use crate::framing::{Framing, LENGTH_PREFIX};
 use crate::net::io;
 
 /// The 4-byte big-endian length in front of `message`; `MessageTooLong` above 4 GiB - 1.
@@ -73,4 +73,22 @@ pub fn send_delimited(socket: &Socket, message: &[u8], delimiter: &[u8]) -> Resu
         socket,
         &mut [IoSlice::new(message), IoSlice::new(delimiter)],
     )
+}
+
+impl Framing {
+    /// `message` framed to be sent as one write: its length in front of it, or its delimiter
+    /// after it. `InvalidArgument` for a message a reader would not get back whole (one that
+    /// holds the delimiter, or a fixed-length one of another length); `MessageTooLong` above
+    /// what 4 bytes can say.
+    pub fn encode(&self, message: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            Framing::Fixed(len) if message.len() == *len => Ok(message.to_vec()),
+            Framing::Fixed(_) => Err(ErrorCode::EINVAL.into()),
+            Framing::Delimited { delimiter, .. } => {
+                check_delimited(message, delimiter)?;
+                Ok([message, delimiter].concat())
+            }
+            Framing::LengthPrefixed { .. } => Ok([&length_prefix(message)?[..], message].concat()),
+        }
+    }
 }

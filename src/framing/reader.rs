@@ -80,6 +80,29 @@ impl Reader {
         self.next(None)
     }
 
+    /// Hands each whole message pushed so far to `each`, as a connection read as messages
+    /// does: `Ok` for a message; `MessageTooLong` (no bytes) for one longer than the
+    /// maximum, which is skipped; `Truncated` with what arrived of a message the stream
+    /// ended inside, the last call. Stops when `each` returns `false` (the rest stays for the
+    /// next call), when more must be pushed, or at the end of the stream.
+    pub fn hand_out(&mut self, mut each: impl FnMut(&[u8], Result<()>) -> bool) {
+        loop {
+            let more = match self.read_pushed() {
+                Ok(message) => each(message, Ok(())),
+                Err(err) if err.code() == ErrorCode::EMSGSIZE => each(&[], Err(err)),
+                Err(err) if err.code() == ErrorCode::ETRUNCATED => {
+                    each(self.pending(), Err(err));
+                    return;
+                }
+                // EAGAIN: more must be pushed; EOF: the end, between messages.
+                Err(_) => return,
+            };
+            if !more {
+                return;
+            }
+        }
+    }
+
     fn next(&mut self, socket: Option<&Socket>) -> Result<&[u8]> {
         loop {
             if let Decoded::Message(range) = self.decoder.decode()? {
@@ -94,6 +117,12 @@ impl Reader {
                 count => self.decoder.filled(count),
             }
         }
+    }
+
+    /// The bytes received and not yet returned: after `Truncated`, what arrived of the last
+    /// message.
+    pub fn pending(&mut self) -> &[u8] {
+        self.decoder.pending()
     }
 
     /// Bytes received and not yet returned: when not 0, the next [`Reader::read`] may return

@@ -93,7 +93,7 @@ pub(crate) fn socket_error(socket: &Socket, err: io::Error) -> Error {
 
 /// A send's failure as its portable code. A datagram socket with no destination is
 /// `DestinationRequired` everywhere, though Winsock reports an unbound one as WSAEINVAL.
-fn send_error(socket: &Socket, err: io::Error) -> Error {
+pub(crate) fn send_error(socket: &Socket, err: io::Error) -> Error {
     let error = socket_error(socket, err);
     let no_destination = error.code() == ErrorCode::EINVAL
         && socket.r#type().is_ok_and(|ty| ty == Type::DGRAM)
@@ -120,6 +120,21 @@ pub fn send_all(socket: &Socket, buf: &[u8]) -> Result<usize> {
     Ok(buf.len())
 }
 
+/// Buffers one system call takes at most: `IOV_MAX` is 1024 on Linux, macOS and FreeBSD (a
+/// longer list fails with `EMSGSIZE`), and Windows takes as many.
+pub const MAX_BUFFERS_PER_CALL: usize = 1024;
+
+/// One `sendmsg` from several buffers, in order: how many bytes the system took, which may be
+/// fewer than they hold (at most the first [`MAX_BUFFERS_PER_CALL`] buffers go).
+pub fn send_vectored(socket: &Socket, bufs: &[IoSlice<'_>]) -> Result<usize> {
+    platform::prepare_send(socket).map_err(|e| send_error(socket, e))?;
+    let bufs = &bufs[..bufs.len().min(MAX_BUFFERS_PER_CALL)];
+    retry_interrupted_within(socket, Interest::WRITE, || {
+        socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS)
+    })
+    .map_err(|e| send_error(socket, e))
+}
+
 /// Sends all of `bufs`, one after the other, with as few system calls as it takes (each
 /// sends from several buffers at once). As [`send_all`] otherwise.
 pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Result<()> {
@@ -131,7 +146,10 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
         // (README, "What made sockit fast").
         let sent = retry_interrupted_within(socket, Interest::WRITE, || match bufs {
             [one] => socket.send_with_flags(one, platform::SEND_FLAGS),
-            _ => socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS),
+            _ => socket.send_vectored_with_flags(
+                &bufs[..bufs.len().min(MAX_BUFFERS_PER_CALL)],
+                platform::SEND_FLAGS,
+            ),
         });
         match sent.map_err(|e| send_error(socket, e)) {
             // A stream that accepts nothing for a non-empty buffer is not going to.
@@ -150,7 +168,12 @@ pub fn send_all_vectored(socket: &Socket, mut bufs: &mut [IoSlice<'_>]) -> Resul
 /// is never lost: before any byte has moved the call fails with it (try again later, nothing
 /// happened); once some have, the call waits for the socket and goes on, for at most the
 /// socket's own timeout in that direction. Other errors end the call.
-fn continue_after(socket: &Socket, err: Error, started: bool, interest: Interest) -> Result<()> {
+pub(crate) fn continue_after(
+    socket: &Socket,
+    err: Error,
+    started: bool,
+    interest: Interest,
+) -> Result<()> {
     if err.code() != ErrorCode::EAGAIN || !started {
         return Err(err);
     }
@@ -192,17 +215,91 @@ pub fn recv_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize
 /// `recv` would cut it short in silence. `recvmsg` tells by its flags; it is slower than
 /// `recv` (README, "What made sockit fast"), so the stream-only paths keep `recv`.
 pub fn recv_any_uninit(socket: &Socket, buf: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    if buf.len() >= crate::net::udp::LONGEST_DATAGRAM {
+        // No datagram can be cut short in a buffer this long: `recv` is enough.
+        return recv_uninit(socket, buf);
+    }
     if buf.is_empty() {
         return Err(ErrorCode::EINVAL.into());
     }
-    let mut slices = [MaybeUninitSlice::new(buf)];
+    recv_message(socket, &mut [MaybeUninitSlice::new(buf)])
+}
+
+/// One `recvmsg` into `slices`: a datagram longer than they hold is `MessageTooLong`.
+fn recv_message(socket: &Socket, slices: &mut [MaybeUninitSlice<'_>]) -> Result<usize> {
     let (len, flags) =
-        retry_interrupted_within(socket, Interest::READ, || socket.recv_vectored(&mut slices))
+        retry_interrupted_within(socket, Interest::READ, || socket.recv_vectored(slices))
             .map_err(|e| socket_error(socket, e))?;
     if flags.is_truncated() {
         return Err(ErrorCode::EMSGSIZE.into());
     }
     Ok(len)
+}
+
+/// One `recvmsg` into several buffers, filled in order: how many bytes arrived (at least
+/// one), or 0 at the end of the stream; a datagram longer than the buffers together fails
+/// with `MessageTooLong`, as [`recv_any_uninit`]. Buffers that hold nothing together are
+/// refused (their 0 could not be told from the end of the stream). At most the first
+/// [`MAX_BUFFERS_PER_CALL`] buffers are filled.
+pub fn recv_vectored(socket: &Socket, bufs: &mut [&mut [MaybeUninit<u8>]]) -> Result<usize> {
+    let mut slices = Vec::new();
+    slices
+        .try_reserve_exact(bufs.len().min(MAX_BUFFERS_PER_CALL))
+        .map_err(|_| ErrorCode::ENOMEM)?;
+    slices.extend(
+        bufs.iter_mut()
+            .take(MAX_BUFFERS_PER_CALL)
+            .map(|buf| MaybeUninitSlice::new(buf)),
+    );
+    if slices.iter().all(|slice| slice.is_empty()) {
+        return Err(ErrorCode::EINVAL.into());
+    }
+    recv_message(socket, &mut slices)
+}
+
+/// Fills all of `bufs`, in order, with as many system calls as it takes. Fails with `Eof`
+/// if the stream ends first (what arrived is in the buffers); on a non-blocking socket see
+/// [`continue_after`].
+pub fn recv_exact_vectored(socket: &Socket, bufs: &mut [&mut [MaybeUninit<u8>]]) -> Result<usize> {
+    let total = bufs.iter().map(|buf| buf.len()).sum::<usize>();
+    let (mut first, mut offset, mut received) = (0, 0, 0);
+    while received < total {
+        // Past the buffers that are full, or empty to begin with (bytes are left, so one
+        // with room comes before the end).
+        while bufs[first].len() == offset {
+            (first, offset) = (first + 1, 0);
+        }
+        // The buffers still to fill: the rest of the current one, then the others.
+        let (current, others) = bufs[first..].split_first_mut().expect("bytes are left");
+        let mut rest: Vec<&mut [MaybeUninit<u8>]> = Vec::new();
+        rest.try_reserve_exact(others.len().min(MAX_BUFFERS_PER_CALL))
+            .map_err(|_| ErrorCode::ENOMEM)?;
+        rest.push(&mut current[offset..]);
+        rest.extend(
+            others
+                .iter_mut()
+                .take(MAX_BUFFERS_PER_CALL - 1)
+                .map(|buf| &mut buf[..]),
+        );
+        match recv_vectored(socket, &mut rest) {
+            Ok(0) => return Err(ErrorCode::EOF.into()),
+            Ok(mut count) => {
+                received += count;
+                // Move past what was filled.
+                while count > 0 {
+                    let left = bufs[first].len() - offset;
+                    if count < left {
+                        offset += count;
+                        break;
+                    }
+                    count -= left;
+                    (first, offset) = (first + 1, 0);
+                }
+            }
+            Err(err) => continue_after(socket, err, received > 0, Interest::READ)?,
+        }
+    }
+    Ok(received)
 }
 
 /// Fills all of `buf`. Fails with `Eof` if the stream ends first (the bytes received so far
@@ -279,4 +376,39 @@ pub fn shutdown(socket: &Socket, how: Shutdown) -> Result<()> {
 /// Closes the socket, reporting what the system says.
 pub fn close(socket: Socket) -> Result<()> {
     platform::close(socket).map_err(Error::from)
+}
+
+/// One non-blocking send: `Some(bytes taken)`, or `None` when the socket's buffer is full.
+#[inline]
+pub(crate) fn send_now(socket: &Socket, data: &[u8]) -> Result<Option<usize>> {
+    if data.is_empty() {
+        return Ok(Some(0));
+    }
+    match retry_interrupted(|| socket.send_with_flags(data, platform::SEND_FLAGS)) {
+        Ok(n) => Ok(Some(n)),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// [`send_now`] from several buffers in one system call (at most
+/// [`MAX_BUFFERS_PER_CALL`] of them).
+pub(crate) fn send_vectored_now(socket: &Socket, bufs: &[IoSlice<'_>]) -> Result<Option<usize>> {
+    let bufs = &bufs[..bufs.len().min(MAX_BUFFERS_PER_CALL)];
+    match retry_interrupted(|| socket.send_vectored_with_flags(bufs, platform::SEND_FLAGS)) {
+        Ok(n) => Ok(Some(n)),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// One non-blocking receive: `Some(bytes)` (0 at end of stream), or `None` when there is
+/// nothing to read now.
+#[inline]
+pub(crate) fn recv_now(socket: &Socket, buf: &mut [u8]) -> Result<Option<usize>> {
+    match retry_interrupted(|| io::Read::read(&mut &*socket, buf)) {
+        Ok(n) => Ok(Some(n)),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }

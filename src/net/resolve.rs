@@ -54,7 +54,7 @@ pub(crate) fn first_that_works<T>(
 }
 
 /// Whether `host` is shaped like a DNS name (RFC 1123, plus `_` which real names use).
-fn is_host_name(host: &str) -> bool {
+pub(crate) fn is_host_name(host: &str) -> bool {
     let name = host.strip_suffix('.').unwrap_or(host);
     !name.is_empty()
         && name.len() <= 253

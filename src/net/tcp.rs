@@ -7,6 +7,7 @@ use socket2::{Socket, Type};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::net::addr::{Family, from_sock_addr, normalize, to_ipv6_mapped};
+use crate::net::happy_eyeballs;
 use crate::net::io::{retry_interrupted_within, socket_error};
 use crate::net::poll::Interest;
 use crate::net::poll::wait_for;
@@ -14,13 +15,17 @@ use crate::net::resolve::{first_that_works, resolve};
 use crate::net::socket::{Bind, bound_socket, new_socket, unbound_socket};
 use crate::platform;
 
-/// Connects to `host` (a name or an IP literal) on `port`, trying each of its addresses in
-/// the resolver's order until one answers. `timeout` bounds each attempt; without one, the
-/// system's own connect timeout applies. The error is the last attempt's.
+/// Connects to `host` (a name or an IP literal) on `port`. A name with IPv6 and IPv4
+/// addresses is raced as RFC 8305 says ([`happy_eyeballs`]); one with a single family has
+/// each address tried in the resolver's order until one answers. `timeout` bounds each
+/// attempt; without one, the system's own connect timeout applies. The error is the last
+/// attempt's.
 pub fn connect(host: &str, port: u16, timeout: Option<Duration>) -> Result<Socket> {
-    first_that_works(resolve(host, port, Family::Any)?, |addr| {
-        connect_addr(addr, timeout)
-    })
+    let addresses = resolve(host, port, Family::Any)?;
+    if happy_eyeballs::has_both_families(&addresses) {
+        return happy_eyeballs::connect(&addresses, timeout);
+    }
+    first_that_works(addresses, |addr| connect_addr(addr, timeout))
 }
 
 /// Connects to one address. The socket is returned in blocking mode. An IPv4-mapped IPv6

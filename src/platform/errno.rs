@@ -10,15 +10,19 @@ pub(crate) fn errno_for(code: ErrorCode) -> Option<c_int> {
     use ErrorCode::*;
     Some(match code {
         EPERM => libc::EPERM,
+        ENOENT => libc::ENOENT,
         EBADF => libc::EBADF,
         EAGAIN => libc::EAGAIN,
         ENOMEM => libc::ENOMEM,
+        EBUSY => libc::EBUSY,
         EACCES => libc::EACCES,
+        ENODEV => libc::ENODEV,
         EINVAL => libc::EINVAL,
         ENFILE => libc::ENFILE,
         EMFILE => libc::EMFILE,
         EPIPE => libc::EPIPE,
         ERANGE => libc::ERANGE,
+        ENAMETOOLONG => libc::ENAMETOOLONG,
         ENOTSOCK => libc::ENOTSOCK,
         EDESTADDRREQ => libc::EDESTADDRREQ,
         EMSGSIZE => libc::EMSGSIZE,
@@ -40,7 +44,8 @@ pub(crate) fn errno_for(code: ErrorCode) -> Option<c_int> {
         EINPROGRESS => libc::EINPROGRESS,
         ECANCELED => libc::ECANCELED,
         EAI_AGAIN | EAI_FAIL | EAI_NODATA | EAI_NONAME | EINTERNAL | EUNKNOWN | EOF
-        | ETRUNCATED => {
+        | ETRUNCATED | ECERTUNTRUSTED | ECERTEXPIRED | ECERTNAME | ETLSALERT | ETLSHANDSHAKE
+        | ETLSPROTOCOL | EBADPEM | EKEYENCRYPTED => {
             return None;
         }
     })

@@ -12,13 +12,25 @@
 //!   without blocking;
 //! - `would_block_means_timeout`: telling a socket timeout from a would-block;
 //! - `PollFd`, `poll_entry`, `poll`, `poll_readiness`: waiting for many sockets at once;
-//! - `connect_started`, `is_ipv6_socket`: connecting non-blocking, and to IPv4 from IPv6;
+//! - `connect_started`, `is_ipv6_socket`, `ip_family`: connecting non-blocking, and to IPv4
+//!   from IPv6; which IP family a socket has;
 //! - `interrupt_blocked_calls`: ending another thread's blocked receive or send (a stop);
 //! - `ACCEPT_INHERITS_NONBLOCKING`, `LISTENER_REUSES_ADDRESS`: socket defaults;
 //! - `SHARED_PORT_BALANCES`, `share_port`: several sockets on one port, the kernel spreading
 //!   connections and datagrams over them (the event loop on several threads);
 //! - `lookup_host`, `interface_index`: name resolution through the system's resolver;
 //! - `socket_addr_from_bytes`: the system's `struct sockaddr` bytes as an address;
+//! - `unix_sock_addr`, `unix_addr_of`, `autobind_addr`, `MAX_UNIX_NAME`, `HAS_ABSTRACT_NAMES`,
+//!   `path_from_bytes`, `path_bytes`, `is_socket_file`, `file_identity`: Unix domain socket
+//!   names and their files; `peer_credentials`: who is at the other end;
+//! - `set_keepalive_params`, `keepalive_params`, `set_traffic_class`, `traffic_class`,
+//!   `set_fast_open`, `fast_open`, `set_fast_open_connect`, `fast_open_connect`,
+//!   `set_reuse_port`, `reuse_port`, `is_nonblocking`: the socket options that differ;
+//! - `MAX_BUFFER_IN_VECTOR`: the longest buffer of a scatter/gather call;
+//! - `change_membership`, `interface_ipv4`, `interface_name`, `share_port_for_multicast`:
+//!   multicast groups and the interfaces they are joined on;
+//! - `RawFile`, `borrow_file`, `send_file`, `read_file_at`: sending a file (sendfile,
+//!   TransmitFile) and reading it where the kernel cannot send it;
 //! - `raw`: a socket's handle, to hand to C;
 //! - `fork`: child processes for the forking server mode (refused on Windows);
 //! - `poller`: the servers' readiness poller (epoll directly on Linux, else `polling`);

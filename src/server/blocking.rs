@@ -15,7 +15,7 @@ use crate::platform::poller::Events;
 use crate::server::control::Control;
 use crate::server::forking::Children;
 use crate::server::handler::Handler;
-use crate::server::job::Job;
+use crate::server::job::{Job, Service, TlsService};
 use crate::server::threads::ThreadPool;
 use crate::server::workers::Workers;
 use crate::server::{Mode, Settings};
@@ -37,15 +37,22 @@ pub(super) fn serve(
     let is_udp = matches!(handler, Handler::Udp(_) | Handler::UdpEcho);
     let socket = Arc::new(socket);
     let udp = is_udp.then(|| Arc::clone(&socket));
+    let service = Service {
+        handler,
+        tls: settings.tls.clone().map(|sessions| TlsService {
+            sessions,
+            handshake_timeout: settings.handshake_timeout(),
+        }),
+    };
     let mut workers: Box<dyn Workers> = match mode {
-        Mode::Iterative => Box::new(ThreadPool::new(control, handler, udp, 1)),
+        Mode::Iterative => Box::new(ThreadPool::new(control, service, udp, 1)),
         Mode::Forking => Box::new(Children::new(
-            handler,
+            service,
             udp,
             (!is_udp).then(|| platform::raw(&socket)),
             settings.max_workers,
         )),
-        _ => Box::new(ThreadPool::new(control, handler, udp, settings.max_workers)),
+        _ => Box::new(ThreadPool::new(control, service, udp, settings.max_workers)),
     };
     let mut supervisor = Supervisor {
         control,

@@ -99,7 +99,7 @@ fn receive_until_stopped(
             }
             Handler::Udp(handle) => deliver(&batch, received, socket, handle.as_ref()),
             // Server::set_handler gives the datagram loop datagram handlers only.
-            Handler::Tcp(_) | Handler::Stream(_) => {}
+            Handler::Tcp(_) | Handler::Tls(_) | Handler::Stream(_) => {}
         }
         next = match next {
             Next::Wait if received == 1 => Next::Wait,

@@ -9,7 +9,7 @@ use crate::server::{Conn, Handler, Protocol, StreamHandler};
 /// serves in batches (recvmmsg and sendmmsg where the system has them).
 pub fn echo_handler(protocol: Protocol) -> Handler {
     match protocol {
-        Protocol::Tcp => Handler::Stream(Arc::new(EchoStream)),
+        Protocol::Tcp | Protocol::UnixStream => Handler::Stream(Arc::new(EchoStream)),
         Protocol::Udp => Handler::UdpEcho,
     }
 }

@@ -6,6 +6,30 @@
 //! With several threads, each runs a loop of its own on a socket of its own that shares the
 //! server's port (`SO_REUSEPORT`): the kernel spreads connections and datagrams over them, so
 //! the loops share nothing but the stop flag, and a connection stays on its loop's thread.
+//!
+//! The data path of a stream connection, kept as lean as the hand-written C epoll server's
+//! (`benches/c/epoll_echo.c`; `cargo xtask bench` compares the server's CPU per unit of work
+//! with it). Whatever replaces this loop should keep each point:
+//! - One 64 KiB read buffer per loop, allocated (and zeroed) once, filled by `recv` and lent
+//!   to `on_data`; nothing is allocated or copied per chunk.
+//! - A write goes straight to `send`; only what the socket does not take is copied, into the
+//!   connection's queue, which keeps its buffer (up to 64 KiB) from one time to the next.
+//! - While anything is queued, the connection is not read (`loop_conn::PAUSE_READING_AT`)
+//!   and is watched for writing only: a chunk read then would only be copied into the queue
+//!   behind a full socket.
+//! - Up to `READS_PER_TURN` reads per wake-up, so that a fast stream costs fewer waits than
+//!   chunks, yet one peer cannot hold up the others.
+//! - The clock, the timers' lock and the poller registration are touched only when something
+//!   needs them (`keep_time`, `change_registration`, both out of line).
+//! - The C callbacks' `sockit_conn_write` costs a saved errno and a byte of thread-local
+//!   state besides the write itself (`ffi::boundary::call`).
+//!
+//! On a TLS server each connection has a `tls::TlsLayer` (`loop_conn::LoopTls`): what is read
+//! goes through it, and its plaintext (gathered in one buffer per loop) to the callbacks;
+//! what they write is encrypted and sent or queued as above. on_open comes once the
+//! handshake is done, and a connection whose handshake fails, or is not done within the
+//! handshake timeout (the idle timeout, else `DEFAULT_HANDSHAKE_TIMEOUT`), is closed without
+//! the callbacks ever seeing it. A close_notify ends each connection that ends in order.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -25,7 +49,8 @@ use crate::server::Settings;
 use crate::server::control::{Control, LoopControl};
 use crate::server::datagram_loop;
 use crate::server::handler::{Handler, StreamHandler};
-use crate::server::loop_conn::{LoopConn, recv_now};
+use crate::server::loop_conn::{LoopConn, LoopTls, recv_now};
+use crate::tls::{ServerSessions, TlsLayer};
 
 /// The key of the server's socket; connection `i` has key `i + 1`.
 const SERVER_KEY: usize = 0;
@@ -117,7 +142,15 @@ fn serve_one(
             free: Vec::new(),
             open: 0,
             buf: vec![0; READ_BUFFER],
+            plain: Vec::new(),
             idle_timeout: settings.idle_timeout,
+            tls: settings.tls.clone(),
+            handshake_timeout: settings.handshake_timeout(),
+            sweep_every: match (&settings.tls, settings.idle_timeout) {
+                (_, Some(idle)) => Some(idle / 4),
+                (Some(_), None) => Some(settings.handshake_timeout() / 4),
+                (None, None) => None,
+            },
             next_sweep: None,
             paused_until: None,
         }
@@ -126,7 +159,7 @@ fn serve_one(
             datagram_loop::serve(&control, &socket, handler, settings)
         }
         // Server::set_handler refuses connection handlers for the event loop.
-        Handler::Tcp(_) => Err(ErrorCode::EINVAL.into()),
+        Handler::Tcp(_) | Handler::Tls(_) => Err(ErrorCode::EINVAL.into()),
     }
 }
 
@@ -140,7 +173,14 @@ struct StreamLoop<'a> {
     free: Vec<usize>,
     open: usize,
     buf: Vec<u8>,
+    /// A TLS server's plaintext of one read, for the callbacks.
+    plain: Vec<u8>,
     idle_timeout: Option<Duration>,
+    /// A TLS server's configuration.
+    tls: Option<ServerSessions>,
+    handshake_timeout: Duration,
+    /// How often to look for idle connections and handshakes out of time (`None`: never).
+    sweep_every: Option<Duration>,
     /// When to look for idle connections next.
     next_sweep: Option<Instant>,
     /// Set while out of descriptors or memory.
@@ -176,7 +216,7 @@ impl StreamLoop<'_> {
             }
             // The clock is read only when something depends on it: a busy loop serving one
             // connection wakes once per message, and its wake-up path stays short.
-            if deadline.is_some() || self.paused_until.is_some() || self.idle_timeout.is_some() {
+            if deadline.is_some() || self.paused_until.is_some() || self.sweep_every.is_some() {
                 if self.keep_time(deadline)? {
                     return Ok(());
                 }
@@ -211,10 +251,10 @@ impl StreamLoop<'_> {
         if self.paused_until.is_some_and(|until| now >= until) {
             self.resume_listening()?;
         }
-        if let Some(idle) = self.idle_timeout {
+        if let Some(every) = self.sweep_every {
             if self.next_sweep.is_none_or(|sweep| now >= sweep) {
-                self.close_idle(now, idle);
-                self.next_sweep = Some(now + idle / 4);
+                self.close_idle(now);
+                self.next_sweep = Some(now + every);
             }
         }
         Ok(false)
@@ -272,6 +312,9 @@ impl StreamLoop<'_> {
         if socket.set_nonblocking(true).is_err() || platform::prepare_send(&socket).is_err() {
             return;
         }
+        // Writes go out at once (ARCHITECTURE.md, "Nagle's algorithm"); a Unix domain socket
+        // has nothing to turn off.
+        let _ = socket.set_tcp_nodelay(true);
         let slot = self.free.pop().unwrap_or_else(|| {
             self.conns.push(None);
             self.conns.len() - 1
@@ -282,11 +325,28 @@ impl StreamLoop<'_> {
             self.free.push(slot);
             return;
         }
-        self.conns[slot] = Some(LoopConn::new(socket, peer));
+        let mut conn = LoopConn::new(socket, peer);
+        if let Some(sessions) = &self.tls {
+            // on_open waits for the handshake.
+            match sessions.session() {
+                Ok(session) => {
+                    let layer = TlsLayer::new(session);
+                    conn.tls = Some(Box::new(LoopTls::new(layer, conn.last_active)));
+                }
+                Err(_) => {
+                    let _ = self.control.poller.delete(&conn.socket);
+                    self.free.push(slot);
+                    return;
+                }
+            }
+        }
+        self.conns[slot] = Some(conn);
         self.open += 1;
         let callbacks = &self.callbacks;
         if let Some(conn) = self.conns[slot].as_mut() {
-            guarded(conn, |conn| callbacks.on_open(conn));
+            if conn.is_known() {
+                guarded(conn, |conn| callbacks.on_open(conn));
+            }
         }
         self.settle(slot);
     }
@@ -312,6 +372,7 @@ impl StreamLoop<'_> {
                     break;
                 }
                 match recv_now(&conn.socket, &mut self.buf) {
+                    Ok(Some(0)) if conn.tls.is_some() => tls_ended(conn, callbacks.as_ref()),
                     Ok(Some(0)) => {
                         conn.ended = true;
                         guarded(conn, |conn| callbacks.on_data(conn, &[]));
@@ -321,7 +382,11 @@ impl StreamLoop<'_> {
                             conn.last_active = woke;
                         }
                         let data = &self.buf[..n];
-                        guarded(conn, |conn| callbacks.on_data(conn, data));
+                        if conn.tls.is_some() {
+                            tls_received(conn, data, &mut self.plain, callbacks.as_ref());
+                        } else {
+                            guarded(conn, |conn| callbacks.on_data(conn, data));
+                        }
                         if n < self.buf.len() {
                             // Most likely drained; level-triggered readiness says if not.
                             break;
@@ -370,29 +435,80 @@ impl StreamLoop<'_> {
         }
     }
 
-    /// Closes a connection: out of the poller, `on_close`, then the socket.
+    /// Closes a connection: out of the poller, `on_close` (if the callbacks know it), then
+    /// the socket (on a TLS server after a close_notify, if the connection ends in order).
     fn close(&mut self, slot: usize) {
         let Some(mut conn) = self.conns.get_mut(slot).and_then(Option::take) else {
             return;
         };
         let _ = self.control.poller.delete(&conn.socket);
+        if conn.tls.is_some() {
+            conn.tls_close_notify();
+        }
         conn.closing = true;
         let callbacks = &self.callbacks;
-        guarded(&mut conn, |conn| callbacks.on_close(conn));
+        if conn.is_known() {
+            guarded(&mut conn, |conn| callbacks.on_close(conn));
+        }
         self.free.push(slot);
         self.open -= 1;
     }
 
-    /// Closes connections that have sent nothing for the idle timeout.
-    fn close_idle(&mut self, now: Instant, idle: Duration) {
+    /// Closes connections that have sent nothing for the idle timeout, and those whose TLS
+    /// handshake has gone on for the handshake timeout.
+    fn close_idle(&mut self, now: Instant) {
+        let (idle, handshake) = (self.idle_timeout, self.handshake_timeout);
         for slot in 0..self.conns.len() {
-            let expired = self.conns[slot]
-                .as_ref()
-                .is_some_and(|conn| now.duration_since(conn.last_active) >= idle);
+            let expired = self.conns[slot].as_ref().is_some_and(|conn| {
+                idle.is_some_and(|idle| now.duration_since(conn.last_active) >= idle)
+                    || conn.tls.as_ref().is_some_and(|tls| {
+                        tls.is_handshaking() && now.duration_since(tls.accepted) >= handshake
+                    })
+            });
             if expired {
                 self.close(slot);
             }
         }
+    }
+}
+
+/// TLS: `ciphertext` read from a connection. The handshake's end opens the connection for
+/// the callbacks (on_open), the plaintext goes to on_data, and the peer's close_notify is the
+/// end of the stream (on_data with nothing).
+fn tls_received(
+    conn: &mut LoopConn,
+    ciphertext: &[u8],
+    plain: &mut Vec<u8>,
+    callbacks: &dyn StreamHandler,
+) {
+    plain.clear();
+    let received = conn.tls_receive(ciphertext, plain);
+    if received.handshake_done {
+        if let Some(tls) = conn.tls.as_mut() {
+            tls.opened = true;
+        }
+        guarded(conn, |conn| callbacks.on_open(conn));
+    }
+    if !plain.is_empty() && !conn.closing && !conn.broken {
+        guarded(conn, |conn| callbacks.on_data(conn, plain));
+    }
+    if received.closed && !conn.ended && !conn.broken {
+        conn.ended = true;
+        guarded(conn, |conn| callbacks.on_data(conn, &[]));
+    }
+    // A connection's plaintext buffer is the loop's: one large read does not stay with it.
+    if plain.capacity() > READ_BUFFER {
+        *plain = Vec::new();
+    }
+}
+
+/// TLS: the peer's side of the TCP connection ended. After its close_notify that is the end
+/// of the stream (told already, or now); without one the stream was cut, and ends as a reset
+/// does, with no end-of-stream call.
+fn tls_ended(conn: &mut LoopConn, callbacks: &dyn StreamHandler) {
+    if conn.tls_end_is_clean() && !conn.ended {
+        conn.ended = true;
+        guarded(conn, |conn| callbacks.on_data(conn, &[]));
     }
 }
 

@@ -11,8 +11,7 @@ use socket2::Socket;
 use crate::error::{Error, Result};
 use crate::platform::RawSocket;
 use crate::platform::fork::{self, Forked, Pid};
-use crate::server::handler::Handler;
-use crate::server::job::{self, Job};
+use crate::server::job::{Job, Service};
 use crate::server::workers::Workers;
 
 /// How often exited children are looked for while any run. (Reaping by pid rather than on
@@ -24,7 +23,7 @@ const TERM_GRACE: Duration = Duration::from_secs(1);
 
 pub(super) struct Children {
     pids: Vec<Pid>,
-    handler: Handler,
+    service: Service,
     udp: Option<Arc<Socket>>,
     /// The TCP listener, which each child closes: only the parent accepts.
     listener: Option<RawSocket>,
@@ -33,14 +32,14 @@ pub(super) struct Children {
 
 impl Children {
     pub(super) fn new(
-        handler: Handler,
+        service: Service,
         udp: Option<Arc<Socket>>,
         listener: Option<RawSocket>,
         max: usize,
     ) -> Children {
         Children {
             pids: Vec::new(),
-            handler,
+            service,
             udp,
             listener,
             max,
@@ -53,7 +52,7 @@ impl Children {
             fork::close_inherited(listener);
         }
         let served = catch_unwind(AssertUnwindSafe(|| {
-            job::serve(&self.handler, job, self.udp.as_deref())
+            self.service.serve(job, self.udp.as_deref())
         }));
         fork::exit_child(if served.is_ok() { 0 } else { 1 })
     }

@@ -1,5 +1,6 @@
 //! A connection of the event loop: a non-blocking socket with a buffer for what the peer has
-//! not taken yet.
+//! not taken yet, and on a TLS server its TLS layer (`tls::TlsLayer`: the loop reads and
+//! writes the socket, the layer turns ciphertext into plaintext and back).
 
 use std::io;
 use std::net::SocketAddr;
@@ -8,18 +9,28 @@ use std::time::Instant;
 use socket2::Socket;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::framing::Reader;
 use crate::net::io::retry_interrupted;
 use crate::net::poll::Interest;
 use crate::platform;
 use crate::server::handler::Conn;
+use crate::tls::{Received, TlsLayer};
 
 /// Reading from a connection pauses while this much is queued for it, so that a peer that
-/// sends without reading cannot make the server buffer without limit. One read's worth:
-/// reading on while the peer is slow only copies more into the queue (at 1 MiB, streaming
-/// ran at half C epoll's speed; `cargo xtask bench --only stream`).
-pub(super) const PAUSE_READING_AT: usize = 64 * 1024;
+/// sends without reading cannot make the server buffer without limit: anything at all, as
+/// the hand-written C epoll server does. A write that the socket takes whole is never
+/// queued; once it takes only part, the socket is full, and each chunk read on meanwhile
+/// would only be copied into the queue, grow it (an allocation and another copy), and be
+/// copied again by `send` later: with a larger bound, streaming to a peer slower than the
+/// server cost the server several times C epoll's CPU per byte (README, "What made sockit
+/// fast"). With reading paused the queue holds what one callback wrote and the socket did
+/// not take, at most a read's worth for an echo, and keeps its buffer from one time to the
+/// next.
+pub(super) const PAUSE_READING_AT: usize = 1;
 
-/// A queue larger than this is given back to the allocator once it empties.
+/// A queue larger than this is given back to the allocator once it empties; up to this size
+/// it keeps its buffer, so that a connection whose socket keeps filling up (a stream faster
+/// than its peer reads) does not allocate each time.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
 pub(super) struct LoopConn {
@@ -38,6 +49,37 @@ pub(super) struct LoopConn {
     pub(super) last_active: Instant,
     /// The interest registered with the poller.
     pub(super) registered: Interest,
+    /// A message handler's reader ([`Conn::reader`]).
+    reader: Option<Box<Reader>>,
+    /// On a TLS server: the connection's TLS (boxed: a plain connection stays small).
+    pub(super) tls: Option<Box<LoopTls>>,
+}
+
+/// A connection's TLS in the loop.
+pub(super) struct LoopTls {
+    layer: TlsLayer,
+    /// Records the layer made, sent or queued at once: empty between calls.
+    out: Vec<u8>,
+    /// The handshake is done and on_open was called: the callbacks know the connection.
+    pub(super) opened: bool,
+    /// When the connection was accepted: its handshake must end within the handshake timeout.
+    pub(super) accepted: Instant,
+}
+
+impl LoopTls {
+    pub(super) fn new(layer: TlsLayer, accepted: Instant) -> LoopTls {
+        LoopTls {
+            layer,
+            out: Vec::new(),
+            opened: false,
+            accepted,
+        }
+    }
+
+    /// Whether the handshake is still going on.
+    pub(super) fn is_handshaking(&self) -> bool {
+        self.layer.is_handshaking()
+    }
 }
 
 impl LoopConn {
@@ -53,6 +95,67 @@ impl LoopConn {
             broken: false,
             last_active: Instant::now(),
             registered: Interest::READ,
+            reader: None,
+            tls: None,
+        }
+    }
+
+    /// Whether the callbacks know the connection: always, but on a TLS server only once the
+    /// handshake is done (on_open).
+    pub(super) fn is_known(&self) -> bool {
+        self.tls.as_ref().is_none_or(|tls| tls.opened)
+    }
+
+    /// Runs `f` on the TLS layer with a buffer for the records it makes, then sends them
+    /// (queued behind what is queued). Even when `f` fails they go: an alert that says why.
+    fn through_tls<T>(
+        &mut self,
+        f: impl FnOnce(&mut TlsLayer, &mut Vec<u8>) -> Result<T>,
+    ) -> Result<T> {
+        let Some(mut tls) = self.tls.take() else {
+            return Err(ErrorCode::EINVAL.into());
+        };
+        let result = f(&mut tls.layer, &mut tls.out);
+        let sent = self.send_bytes(&tls.out);
+        tls.out.clear();
+        self.tls = Some(tls);
+        let value = result?;
+        sent?;
+        Ok(value)
+    }
+
+    /// TLS: takes ciphertext the peer sent; its plaintext is appended to `plain`, and the
+    /// records the layer answers with are sent. A failure breaks the connection (after the
+    /// alert that tells the peer why).
+    pub(super) fn tls_receive(&mut self, ciphertext: &[u8], plain: &mut Vec<u8>) -> Received {
+        match self.through_tls(|layer, out| layer.receive(ciphertext, plain, out)) {
+            Ok(received) => received,
+            Err(_) => {
+                self.broken = true;
+                Received::default()
+            }
+        }
+    }
+
+    /// TLS: the peer's side of the TCP connection ended. Whether that is a clean end of the
+    /// stream (its close_notify came first); else the connection is broken (cut short, or
+    /// closed during the handshake).
+    pub(super) fn tls_end_is_clean(&mut self) -> bool {
+        let clean = self
+            .tls
+            .as_ref()
+            .is_some_and(|tls| tls.layer.end_of_stream().is_ok());
+        if !clean {
+            self.broken = true;
+        }
+        clean
+    }
+
+    /// TLS: our close_notify, when the connection ends in order (nothing left queued, so it
+    /// comes last); best effort, the socket closes next.
+    pub(super) fn tls_close_notify(&mut self) {
+        if self.is_known() && !self.broken && self.queued() == 0 {
+            let _ = self.through_tls(|layer, out| layer.close_notify(out));
         }
     }
 
@@ -113,11 +216,10 @@ impl LoopConn {
     }
 }
 
-impl Conn for LoopConn {
-    fn write(&mut self, data: &[u8]) -> Result<()> {
-        if self.broken || self.closing {
-            return Err(ErrorCode::ENOTCONN.into());
-        }
+impl LoopConn {
+    /// Sends `data` as it is (plaintext, or records already encrypted): what the socket takes
+    /// now, the rest queued behind what is queued.
+    fn send_bytes(&mut self, data: &[u8]) -> Result<()> {
         let mut rest = data;
         if self.queued() == 0 {
             match send_now(&self.socket, rest) {
@@ -131,6 +233,18 @@ impl Conn for LoopConn {
             }
         }
         self.enqueue(rest)
+    }
+}
+
+impl Conn for LoopConn {
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        if self.broken || self.closing {
+            return Err(ErrorCode::ENOTCONN.into());
+        }
+        if self.tls.is_some() {
+            return self.through_tls(|layer, out| layer.send(data, out));
+        }
+        self.send_bytes(data)
     }
 
     fn close(&mut self) {
@@ -151,6 +265,14 @@ impl Conn for LoopConn {
 
     fn set_user_data(&mut self, data: usize) {
         self.user_data = data;
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closing || self.broken
+    }
+
+    fn reader(&mut self) -> &mut Option<Box<Reader>> {
+        &mut self.reader
     }
 }
 

@@ -25,6 +25,7 @@ mod event_loop;
 mod forking;
 mod handler;
 mod job;
+mod messages;
 mod threads;
 mod timers;
 mod workers;
@@ -37,12 +38,15 @@ use socket2::Socket;
 
 use crate::error::{ErrorCode, Result};
 use crate::net::socket::Bind;
+use crate::net::unix::{self, Existing, SocketFile, UnixAddr};
 use crate::net::{tcp, udp};
 use crate::platform;
+use crate::tls::{ServerConfig, ServerSessions};
 
 use self::control::Control;
 pub use self::echo::echo_handler;
-pub use self::handler::{Conn, Handler, StreamHandler, TcpHandler, UdpHandler};
+pub use self::handler::{Conn, Handler, StreamHandler, TcpHandler, TlsHandler, UdpHandler};
+pub use self::messages::{Framed, MessageHandler};
 pub use self::timers::TimerOutcome;
 
 /// The transport a server speaks.
@@ -50,6 +54,23 @@ pub use self::timers::TimerOutcome;
 pub enum Protocol {
     Tcp,
     Udp,
+    /// Unix domain stream sockets: served as TCP connections are, by the same handlers.
+    UnixStream,
+}
+
+impl Protocol {
+    /// Whether the server serves connections (else datagrams).
+    pub fn is_stream(self) -> bool {
+        self != Protocol::Udp
+    }
+}
+
+/// Where a server is bound.
+#[derive(Clone, Debug)]
+enum Local {
+    Ip(SocketAddr),
+    /// A Unix domain socket; its file (for a path) is removed when the server is dropped.
+    Unix(UnixAddr, Option<SocketFile>),
 }
 
 /// How a server serves its requests (TCP connections or UDP datagrams).
@@ -104,6 +125,10 @@ pub const MAX_THREADS: usize = 1024;
 /// How long requests in flight may go on after a stop, unless set otherwise.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
+/// How long a TLS client has to finish its handshake when the server has no idle timeout
+/// ([`Server::set_tls`]).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What the next run uses; fixed once it starts.
 #[derive(Clone)]
 struct Settings {
@@ -113,6 +138,28 @@ struct Settings {
     idle_timeout: Option<Duration>,
     /// Event-loop threads, each with a socket sharing the port.
     loops: usize,
+    /// A TLS server's configuration.
+    tls: Option<ServerSessions>,
+}
+
+impl Settings {
+    /// How long a TLS client has to finish its handshake: the idle timeout, or
+    /// [`DEFAULT_HANDSHAKE_TIMEOUT`].
+    fn handshake_timeout(&self) -> Duration {
+        self.idle_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT)
+    }
+
+    /// Whether the handler and TLS go together: a TLS server serves plaintext to stream
+    /// callbacks or a TLS handler, never the raw socket to a connection handler; a TLS
+    /// handler needs TLS. `InvalidArgument` otherwise.
+    fn check_tls(&self) -> Result<()> {
+        match (&self.handler, &self.tls) {
+            (Some(Handler::Tcp(_)), Some(_)) | (Some(Handler::Tls(_)), None) => {
+                Err(ErrorCode::EINVAL.into())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Before the run: the bound socket and the settings. The socket is taken by the run.
@@ -126,7 +173,7 @@ struct Setup {
 pub struct Server {
     protocol: Protocol,
     mode: Mode,
-    local: SocketAddr,
+    local: Local,
     setup: Mutex<Setup>,
     control: Arc<Control>,
 }
@@ -141,9 +188,32 @@ impl Server {
         let socket = match protocol {
             Protocol::Tcp => tcp::listen(bind, 0)?,
             Protocol::Udp => udp::bind(bind)?,
+            Protocol::UnixStream => return Err(ErrorCode::EINVAL.into()),
         };
         let local = crate::net::addr::from_sock_addr(&socket.local_addr()?)
             .ok_or(ErrorCode::EAFNOSUPPORT)?;
+        Server::serving(protocol, socket, Local::Ip(local), mode)
+    }
+
+    /// Listens on a Unix domain stream socket at `addr` (with the system's maximum backlog),
+    /// dealing with a file already there as `existing` says. The socket file is removed when
+    /// the server is dropped (unless another has taken its place). Forking is `NotSupported`
+    /// where the system cannot fork, and so are Unix domain sockets where it has none.
+    pub fn bind_unix(addr: &UnixAddr, mode: Mode, existing: Existing) -> Result<Server> {
+        if !mode.is_supported() {
+            return Err(ErrorCode::EOPNOTSUPP.into());
+        }
+        let socket = unix::listen(addr, 0, existing)?;
+        let file = SocketFile::of(&socket);
+        Server::serving(
+            Protocol::UnixStream,
+            socket,
+            Local::Unix(addr.clone(), file),
+            mode,
+        )
+    }
+
+    fn serving(protocol: Protocol, socket: Socket, local: Local, mode: Mode) -> Result<Server> {
         Ok(Server {
             protocol,
             mode,
@@ -156,6 +226,7 @@ impl Server {
                     grace: DEFAULT_GRACE,
                     idle_timeout: None,
                     loops: 1,
+                    tls: None,
                 },
             }),
             control: Arc::new(Control::new()?),
@@ -170,23 +241,61 @@ impl Server {
         self.mode
     }
 
-    /// The address the server is bound to (with the port the system picked for port 0).
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local
+    /// The address the server is bound to (with the port the system picked for port 0);
+    /// `AddressFamilyNotSupported` for a Unix domain server (see [`Server::unix_addr`]).
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        match &self.local {
+            Local::Ip(addr) => Ok(*addr),
+            Local::Unix(..) => Err(ErrorCode::EAFNOSUPPORT.into()),
+        }
     }
 
-    /// Sets what serves each request. A connection handler needs TCP in a blocking mode; a
-    /// stream handler needs TCP; a datagram handler needs UDP. `InvalidArgument` otherwise.
+    /// The name of a Unix domain server.
+    pub fn unix_addr(&self) -> Option<&UnixAddr> {
+        match &self.local {
+            Local::Unix(addr, _) => Some(addr),
+            Local::Ip(_) => None,
+        }
+    }
+
+    /// Sets what serves each request. A connection handler (plain or TLS) needs TCP in a
+    /// blocking mode; a stream handler needs TCP; a datagram handler needs UDP.
+    /// `InvalidArgument` otherwise.
     pub fn set_handler(&self, handler: Handler) -> Result<()> {
         let fits = match &handler {
-            Handler::Tcp(_) => self.protocol == Protocol::Tcp && self.mode != Mode::EventLoop,
-            Handler::Stream(_) => self.protocol == Protocol::Tcp,
-            Handler::Udp(_) | Handler::UdpEcho => self.protocol == Protocol::Udp,
+            Handler::Tcp(_) | Handler::Tls(_) => {
+                self.protocol.is_stream() && self.mode != Mode::EventLoop
+            }
+            Handler::Stream(_) => self.protocol.is_stream(),
+            Handler::Udp(_) | Handler::UdpEcho => !self.protocol.is_stream(),
         };
         if !fits {
             return Err(ErrorCode::EINVAL.into());
         }
         self.configure(|settings| settings.handler = Some(handler))
+    }
+
+    /// Makes the server a TLS server, in every mode: each connection's handshake is made by
+    /// the worker that serves it (blocking modes) or by the loop, without blocking, within
+    /// the idle timeout (or [`DEFAULT_HANDSHAKE_TIMEOUT`] without one); a client that fails
+    /// it or runs out of time is dropped unseen. The handler then gets the established stream
+    /// ([`Handler::Tls`], blocking modes), or the stream callbacks (message handlers and echo
+    /// among them) read and write plaintext, on_open coming after the handshake; a
+    /// close_notify ends each connection. The run refuses a connection handler, which would
+    /// get the encrypted socket (`InvalidArgument`).
+    /// The server keeps what it needs of `config` (which may be dropped after), and fixes
+    /// it: its settings fail with `Busy` from now on. `InvalidArgument` for a UDP server;
+    /// `Already` once the run has started, with `config` left as it was.
+    pub fn set_tls(&self, config: &ServerConfig) -> Result<()> {
+        if !self.protocol.is_stream() {
+            return Err(ErrorCode::EINVAL.into());
+        }
+        let mut setup = self.lock_setup();
+        if setup.socket.is_none() {
+            return Err(ErrorCode::EALREADY.into());
+        }
+        setup.settings.tls = Some(ServerSessions::new(config)?);
+        Ok(())
     }
 
     /// Makes the server an echo server: every byte or datagram goes back to its sender, in
@@ -213,7 +322,7 @@ impl Server {
     /// for an explicit count above one where the system cannot spread the load.
     pub fn set_threads(&self, threads: usize) -> Result<()> {
         let threads = match threads {
-            0 if platform::SHARED_PORT_BALANCES => {
+            0 if platform::SHARED_PORT_BALANCES && self.protocol != Protocol::UnixStream => {
                 std::thread::available_parallelism().map_or(1, |n| n.get())
             }
             0 => 1,
@@ -222,7 +331,9 @@ impl Server {
         if self.mode != Mode::EventLoop || threads > MAX_THREADS {
             return Err(ErrorCode::EINVAL.into());
         }
-        if threads > 1 && !platform::SHARED_PORT_BALANCES {
+        // Unix domain sockets have no port for SO_REUSEPORT to share.
+        if threads > 1 && (!platform::SHARED_PORT_BALANCES || self.protocol == Protocol::UnixStream)
+        {
             return Err(ErrorCode::EOPNOTSUPP.into());
         }
         self.configure(|settings| settings.loops = threads)
@@ -257,7 +368,8 @@ impl Server {
 
     /// Serves until stopped. Returns `Ok` after a stop, once the requests in flight are done,
     /// or the error that made the socket unusable. A server runs once: a second run fails
-    /// with `Already`.
+    /// with `Already`. A TLS server whose handler does not fit ([`Server::set_tls`]) fails
+    /// at once, and keeps its socket for another try.
     pub fn run(&self) -> Result<()> {
         let (socket, settings) = {
             let mut setup = self.lock_setup();
@@ -267,6 +379,7 @@ impl Server {
                 Some(_) if !handler_set => return Err(ErrorCode::EINVAL.into()),
                 Some(_) => {}
             }
+            setup.settings.check_tls()?;
             let socket = setup.socket.take().expect("checked above");
             (socket, setup.settings.clone())
         };
@@ -285,6 +398,14 @@ impl Server {
     /// A stop before the run makes the run return at once.
     pub fn stop(&self) {
         self.control.request_stop();
+    }
+
+    /// Runs `use_socket` on the server's own socket (the listener, or the UDP socket) before
+    /// the run: for options and multicast groups. `Already` once the run has taken it.
+    pub fn with_socket<T>(&self, use_socket: impl FnOnce(&Socket) -> Result<T>) -> Result<T> {
+        let setup = self.lock_setup();
+        let socket = setup.socket.as_ref().ok_or(ErrorCode::EALREADY)?;
+        use_socket(socket)
     }
 
     fn configure(&self, change: impl FnOnce(&mut Settings)) -> Result<()> {
@@ -308,5 +429,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         // Timers that never ran are told so, so that their owners can release what they hold.
         self.control.timers.close();
+        // (A forking server's children never get here: they leave with `_exit`.)
+        if let Local::Unix(_, Some(file)) = &self.local {
+            unix::remove_socket_file(file);
+        }
     }
 }

@@ -14,8 +14,7 @@ use socket2::Socket;
 use crate::error::{Error, Result};
 use crate::platform;
 use crate::server::control::Control;
-use crate::server::handler::Handler;
-use crate::server::job::{self, Job};
+use crate::server::job::{Job, Service};
 use crate::server::workers::Workers;
 
 /// How long a worker waits for a job before it ends.
@@ -42,7 +41,7 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     work: Condvar,
-    handler: Handler,
+    service: Service,
     udp: Option<Arc<Socket>>,
     /// Woken when a worker finishes: the supervisor may be waiting for a free worker.
     control: Arc<Control>,
@@ -69,7 +68,7 @@ pub(super) struct ThreadPool {
 impl ThreadPool {
     pub(super) fn new(
         control: &Arc<Control>,
-        handler: Handler,
+        service: Service,
         udp: Option<Arc<Socket>>,
         max: usize,
     ) -> ThreadPool {
@@ -77,7 +76,7 @@ impl ThreadPool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 work: Condvar::new(),
-                handler,
+                service,
                 udp,
                 control: Arc::clone(control),
                 retired: AtomicUsize::new(0),
@@ -222,7 +221,7 @@ fn work(shared: &Shared) {
         };
         // A panicking handler (a Rust one; C cannot unwind here) ends its request only.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            job::serve(&shared.handler, &job, shared.udp.as_deref())
+            shared.service.serve(&job, shared.udp.as_deref())
         }));
         {
             let mut state = shared.lock();

@@ -32,6 +32,14 @@ fn refused_by_the_conventions(ty: &str, name: &str, label: &str) -> bool {
             // Flags ("on": any value), codes (any value has a text): nothing is out of range.
             _ => false,
         },
+        // A Unix domain socket's path is a file name (and so are a PEM file's, `*_path`), and any bytes but NUL make one (a name
+        // too long has a code of its own); an interface is named as the system names it,
+        // and a name it does not have is SOCKIT_ENODEV. Neither is ever malformed.
+        ("const char *", _) if name == "path" || name.ends_with("_path") || name == "iface" => {
+            false
+        }
+        // ALPN protocol names are opaque bytes to TLS: any text but an empty name makes one.
+        ("const char *", _) if name == "protocols" => false,
         ("const char *", _) => true,
         ("const struct sockit_addr *" | "const struct sockaddr *", _) => true,
         _ => false,
@@ -42,6 +50,60 @@ fn refused_by_the_conventions(ty: &str, name: &str, label: &str) -> bool {
 /// parameter, value, the words of its comment that say so). The test checks that each
 /// function's comment still holds its words.
 pub const MEANINGFUL: &[(&str, &str, &str, &str)] = &[
+    (
+        "sockit_unix_bind",
+        "path",
+        "NULL",
+        "path NULL makes a client's socket",
+    ),
+    (
+        "sockit_unix_connect",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER waits as long as it takes",
+    ),
+    (
+        "sockit_unix_recvfrom",
+        "from",
+        "NULL",
+        "if from is not NULL",
+    ),
+    (
+        "sockit_udp_join_group",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
+    (
+        "sockit_udp_leave_group",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
+    (
+        "sockit_udp_join_source_group",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
+    (
+        "sockit_udp_leave_source_group",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
+    (
+        "sockit_set_multicast_interface",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
+    (
+        "sockit_udp_multicast_socket",
+        "iface",
+        "NULL",
+        "iface NULL (or \"\")",
+    ),
     (
         "sockit_tcp_listen",
         "host",
@@ -165,7 +227,107 @@ pub const MEANINGFUL: &[(&str, &str, &str, &str)] = &[
     ("sockit_server_set_grace", "grace_ms", "0", "0"),
     ("sockit_server_timer", "delay_ms", "0", "0"),
     ("sockit_server_set_threads", "threads", "0", "0"),
+    ("sockit_loop_free", "loop", "NULL", "NULL is allowed"),
+    ("sockit_tls_wants", "tls", "NULL", "0 for NULL"),
+    (
+        "sockit_tls_connect",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER: the system's connect timeout",
+    ),
+    (
+        "sockit_tls_accept",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER waits as long as the client takes",
+    ),
+    ("sockit_loop_run_once", "timeout_ms", "0", "0: only looks"),
+    ("sockit_loop_timer", "delay_ms", "0", "0: in the next round"),
+    (
+        "sockit_loop_timer",
+        "repeat_ms",
+        "0",
+        "if repeat_ms is more than 0",
+    ),
+    ("sockit_loop_timer", "out", "NULL", "optional: NULL"),
+    ("sockit_handle_set_data", "data", "NULL", "NULL too"),
+    ("sockit_loop_listen", "host", "NULL", "host NULL or \"\""),
+    ("sockit_loop_listen", "host", "\"\"", "host NULL or \"\""),
+    ("sockit_loop_udp_bind", "host", "NULL", "host NULL or \"\""),
+    ("sockit_loop_udp_bind", "host", "\"\"", "host NULL or \"\""),
+    (
+        "sockit_loop_connect",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER: the system's own limit",
+    ),
+    (
+        "sockit_loop_unix_connect",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER: as long as it takes",
+    ),
+    (
+        "sockit_loop_tls_server",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER: no limit",
+    ),
+    (
+        "sockit_loop_tls_client",
+        "timeout_ms",
+        "-1",
+        "SOCKIT_FOREVER: no limit",
+    ),
     // A maximum, not a length: SIZE_MAX is "no limit" (length-prefixed: lowered to 4 GiB - 1).
+    (
+        "sockit_loop_frame_delimited",
+        "max_len",
+        "SIZE_MAX",
+        "at most max_len bytes",
+    ),
+    (
+        "sockit_loop_frame_delimited",
+        "max_len",
+        "PTRDIFF_MAX + 1",
+        "at most max_len bytes",
+    ),
+    (
+        "sockit_loop_frame_length_prefixed",
+        "max_len",
+        "SIZE_MAX",
+        "a larger max_len means",
+    ),
+    (
+        "sockit_loop_frame_length_prefixed",
+        "max_len",
+        "PTRDIFF_MAX + 1",
+        "a larger max_len means",
+    ),
+    (
+        "sockit_server_set_delimited_handler",
+        "max_len",
+        "SIZE_MAX",
+        "at most max_len bytes",
+    ),
+    (
+        "sockit_server_set_delimited_handler",
+        "max_len",
+        "PTRDIFF_MAX + 1",
+        "at most max_len bytes",
+    ),
+    (
+        "sockit_server_set_length_prefixed_handler",
+        "max_len",
+        "SIZE_MAX",
+        "a larger max_len means",
+    ),
+    (
+        "sockit_server_set_length_prefixed_handler",
+        "max_len",
+        "PTRDIFF_MAX + 1",
+        "a larger max_len means",
+    ),
     (
         "sockit_reader_new_delimited",
         "max_len",
@@ -270,6 +432,10 @@ fn good_socket(function: &Prototype, param: &Param) -> &'static str {
     let name = function.name.as_str();
     if param.name == "listener" || name == "sockit_accept" {
         "fx_listener"
+    } else if name == "sockit_unix_sendto" || name == "sockit_unix_recvfrom" {
+        "fx_unix_dgram"
+    } else if name.starts_with("sockit_unix_") {
+        "fx_unix_conn"
     } else if name.contains("udp") || name.contains("sendto") || name.contains("recvfrom") {
         "fx_udp"
     } else if name == "sockit_connect" || name == "sockit_connect_finish" {
@@ -287,6 +453,8 @@ pub fn good(function: &Prototype, param: &Param) -> Good {
         .any(|b| function_name.contains(b));
     match param.ty.as_str() {
         "sockit_socket" => expr(good_socket(function, param)),
+        "sockit_file" => expr("fx_file"),
+        "int64_t" => expr(if name == "count" { "4" } else { "0" }),
         "int" => expr(match name {
             "port" if binds => "0",
             "port" => "fx_port",
@@ -302,6 +470,8 @@ pub fn good(function: &Prototype, param: &Param) -> Good {
         }),
         "size_t" => expr(match name {
             "count" => "1",
+            "from_len" => "sizeof fx_name",
+            "len" if function_name.contains("_name") => "sizeof scratch",
             "max_addrs" => "4",
             "delim_len" => "1",
             "len" if function_name == "sockit_addr_from_sockaddr" => "fx_sa_len",
@@ -309,14 +479,30 @@ pub fn good(function: &Prototype, param: &Param) -> Good {
         }),
         "const char *" => expr(match (function_name, name) {
             ("sockit_parse_port", _) => "\"7\"",
+            // Names relative to the folder the program runs in (a temporary one).
+            ("sockit_unix_connect", "path") => "\"listen.sock\"",
+            ("sockit_unix_sendto", "path") => "\"dgram.sock\"",
+            ("sockit_tls_client_config_trust_file", "path") => "\"ca.pem\"",
+            ("sockit_tls_client_config_trust_dir", "path") => "\".\"",
+            (_, "path") => "\"new.sock\"",
+            // Multicast: the program runs in a network namespace of its own (see main.rs).
+            (_, "group") => "\"239.1.2.3\"",
+            (_, "source") => "\"127.0.0.1\"",
+            (_, "iface") => "NULL",
             ("sockit_addr_parse", _) => "\"127.0.0.1:7\"",
             (_, "name") => "\"threaded\"",
+            // The PEM files main.rs writes into the program's folder.
+            (_, "chain_path") => "\"cert.pem\"",
+            (_, "key_path") => "\"key.pem\"",
+            (_, "ca_path") => "\"ca.pem\"",
+            (_, "protocols") => "\"http/1.1\"",
             (_, "mess") => "\"bad_input_check\"",
             _ => "\"127.0.0.1\"",
         }),
         "const void *" if name == "delim" => expr("\"\\n\""),
         "const void *" => expr("fx_buf"),
         "void *" if ["user", "context", "arg"].contains(&name) => expr("NULL"),
+        "char *" if name == "from" => expr("fx_name"),
         "void *" | "char *" => expr("scratch"),
         "struct sockaddr *" => expr("(struct sockaddr *)scratch"),
         "const struct sockaddr *" => expr("(const struct sockaddr *)fx_sa"),
@@ -325,13 +511,31 @@ pub fn good(function: &Prototype, param: &Param) -> Good {
         "struct sockit_addr *" if name == "addrs" => expr("fx_addrs"),
         "struct sockit_addr *" => out("sockit_addr", name),
         "sockit_socket *" => out("sockit_socket", name),
+        "int *" => out("int", name),
+        "struct sockit_peer_cred *" => out("sockit_peer_cred", name),
         "struct sockit_server **" => out("sockit_server *", name),
         "struct sockit_reader **" => out("sockit_reader *", name),
         "const char **" => out("const char *", name),
         "struct sockit_server *" | "const struct sockit_server *" => expr("fx_server"),
         "struct sockit_reader *" | "const struct sockit_reader *" => expr("fx_reader"),
         "struct sockit_conn *" => Good::None,
+        "struct sockit_loop *" => expr("fx_loop"),
+        // A configuration to change is a fresh one; one to use, one a handshake used already.
+        "struct sockit_tls_client_config *" => expr("fx_tls_client_draft"),
+        "const struct sockit_tls_client_config *" => expr("fx_tls_client_config"),
+        "struct sockit_tls_server_config *" => expr("fx_tls_server_draft"),
+        "const struct sockit_tls_server_config *" => expr("fx_tls_server_config"),
+        "struct sockit_tls_client_config **" => out("sockit_tls_client_config *", name),
+        "struct sockit_tls_server_config **" => out("sockit_tls_server_config *", name),
+        "struct sockit_tls *" | "const struct sockit_tls *" => expr("fx_tls"),
+        "struct sockit_tls **" => out("sockit_tls *", name),
+        "struct sockit_loop **" => out("sockit_loop *", name),
+        "sockit_handle" => expr("fx_timer"),
+        "const struct sockit_loop_callbacks *" => expr("&fx_callbacks"),
+        "sockit_handle *" => out("sockit_handle", name),
+        "void **" => out("void *", name),
         "struct sockit_pollfd *" => expr("&fx_entry"),
+        "const struct sockit_iovec *" => expr("fx_iov"),
         ty if ty.starts_with("sockit_") && ty.ends_with("_fn") => Good::Expr(format!("dummy_{ty}")),
         ty => panic!(
             "{function_name}: no good value for a parameter of type `{ty}` ({name}); \
@@ -378,6 +582,22 @@ fn candidate_bad_values(function: &Prototype, param: &Param) -> Vec<Bad> {
                 documented("a listening socket", "fx_listener"),
             ]
         }
+        "sockit_file" => vec![
+            bad("-1", "-1", Expect::Code("SOCKIT_EBADF")),
+            bad(
+                "a closed descriptor",
+                "fx_closed",
+                Expect::Code("SOCKIT_EBADF"),
+            ),
+            documented("a pipe", "fx_pipe"),
+            documented("a socket", "fx_tcp"),
+            documented("a directory", "fx_dir"),
+        ],
+        "int64_t" => vec![
+            bad("-1", "-1", Expect::Code("SOCKIT_EINVAL")),
+            bad("INT64_MIN", "INT64_MIN", Expect::Code("SOCKIT_EINVAL")),
+            documented("INT64_MAX", "INT64_MAX"),
+        ],
         "int" => {
             let mut values = vec![
                 documented("-1", "-1"),
@@ -411,10 +631,32 @@ fn candidate_bad_values(function: &Prototype, param: &Param) -> Vec<Bad> {
             documented("\"127.0.0.1:99999\"", "\"127.0.0.1:99999\""),
         ],
         "void *" if ["user", "context", "arg"].contains(&name) => Vec::new(),
+        "sockit_handle" => vec![
+            bad(
+                "SOCKIT_NO_HANDLE",
+                "SOCKIT_NO_HANDLE",
+                Expect::Code("SOCKIT_EBADF"),
+            ),
+            bad(
+                "a closed handle",
+                "fx_closed_handle",
+                Expect::Code("SOCKIT_EBADF"),
+            ),
+            bad(
+                "a made-up handle",
+                "(sockit_handle)-1",
+                Expect::Code("SOCKIT_EBADF"),
+            ),
+        ],
         "const struct sockit_addr *" => vec![
             documented("NULL", "NULL"),
             documented("family 5", "&fx_bad_family"),
             documented("all bytes 0xFF", "&fx_garbage_addr"),
+        ],
+        "const struct sockit_iovec *" => vec![
+            documented("NULL", "NULL"),
+            documented("a NULL base with a length", "fx_null_iov"),
+            documented("lengths past PTRDIFF_MAX", "fx_huge_iov"),
         ],
         "const struct sockaddr *" => vec![
             documented("NULL", "NULL"),

@@ -1,9 +1,11 @@
 /*
  * boundary_check: calls sockit through its C ABI the way a careless or hostile program
- * would, and prints what came back, one "call: result" line each; tests/c_boundary.rs
+ * would, and prints what came back, one "call: result" line each; tests/programs/c_boundary.rs
  * compares the lines. Linked like every C program, against both libraries.
  *
  *     boundary_check api                  bad arguments of every kind
+ *     boundary_check transports           the same for Unix domain sockets, options,
+ *                                         scatter/gather, multicast and sendfile
  *     boundary_check sigpipe              sending to a peer that has gone
  *     boundary_check truncation           more bytes arriving than the buffer holds
  *     boundary_check die-refused <port>   Die() right after a refused connect
@@ -13,12 +15,24 @@
  *     boundary_check die-eof <port>       errno kept by successful calls, then Die() after
  *                                         the server closed the connection
  */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L /* fileno */
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sockit.h"
+
+/* The handle sockit_sendfile() takes for a C stream: a descriptor, or on Windows its HANDLE */
+#if defined(_WIN32)
+#include <io.h>
+#define FILE_HANDLE(f) ((sockit_file)_get_osfhandle(_fileno(f)))
+#else
+#define FILE_HANDLE(f) fileno(f)
+#endif
 
 /* Prints a result: the error's name when negative, else the value. */
 static void show(const char *call, long long rc) {
@@ -200,6 +214,174 @@ static int api(void) {
     return 0;
 }
 
+/* The newer calls with bad arguments: names too long, negative sizes, the wrong kinds of
+ * socket, groups that are not multicast addresses, closed handles. Nothing here joins a
+ * group or makes a file: every call is refused before that. */
+#ifndef _WIN32
+/* The newer calls with good arguments, so that the checkers (valgrind, the sanitizers) see
+ * them do their work: scatter/gather both ways, a datagram from pieces, the options set and
+ * read back. peer has the 4 bytes the sendfile calls sent waiting. */
+static void good_transport_calls(sockit_socket tcp, sockit_socket peer, sockit_socket udp) {
+    char head[] = "scatter", tail[] = "/gather", got_head[7], got_tail[7], file_bytes[4];
+    char datagram[32];
+    sockit_iovec out_iov[2], in_iov[2];
+    sockit_addr self, from;
+    int on = -1, idle = -1, interval = -1, count = -1, value = -1;
+
+    SHOW(sockit_recv_exact(peer, file_bytes, sizeof file_bytes));
+    out_iov[0].base = head;
+    out_iov[0].len = 7;
+    out_iov[1].base = tail;
+    out_iov[1].len = 7;
+    in_iov[0].base = got_head;
+    in_iov[0].len = sizeof got_head;
+    in_iov[1].base = got_tail;
+    in_iov[1].len = sizeof got_tail;
+    SHOW(sockit_sendv_all(tcp, out_iov, 2));
+    SHOW(sockit_recvv_all(peer, in_iov, 2));
+    printf("gathered: %.7s%.7s\n", got_head, got_tail);
+    must(sockit_local_addr(udp, &self), "udp address");
+    SHOW(sockit_sendto_v(udp, out_iov, 2, &self));
+    SHOW(sockit_recvfrom(udp, datagram, sizeof datagram, &from));
+    printf("from itself: %s\n", sockit_addr_equal(&from, &self) ? "yes" : "no");
+
+    SHOW(sockit_set_keepalive(tcp, 1, 60, 10, 5));
+    SHOW(sockit_get_keepalive(tcp, &on, &idle, &interval, &count));
+    printf("keepalive: %d %d %d %d\n", on, idle, interval, count);
+    SHOW(sockit_set_send_buffer(tcp, 65536));
+    SHOW(sockit_get_send_buffer(tcp, &value));
+    printf("send buffer of 64 KiB or more: %s\n", value >= 65536 ? "yes" : "no");
+    SHOW(sockit_set_linger(tcp, 1, 5));
+    SHOW(sockit_get_linger(tcp, &on, &value));
+    printf("linger: %d %d\n", on, value);
+    SHOW(sockit_set_tos(tcp, 0x10));
+    SHOW(sockit_get_tos(tcp, &value));
+    printf("tos: %d\n", value);
+    SHOW(sockit_set_nodelay(tcp, 1));
+    SHOW(sockit_get_nodelay(tcp, &on));
+    printf("nodelay: %d\n", on);
+    SHOW(sockit_get_error(tcp, &value));
+    printf("pending error: %d\n", value);
+    SHOW(sockit_set_ttl(udp, 7));
+    SHOW(sockit_get_ttl(udp, &value));
+    printf("ttl: %d\n", value);
+    SHOW(sockit_set_broadcast(udp, 1));
+    SHOW(sockit_get_broadcast(udp, &on));
+    printf("broadcast: %d\n", on);
+    SHOW(sockit_set_multicast_ttl(udp, 3));
+    SHOW(sockit_get_multicast_ttl(udp, &value));
+    printf("multicast ttl: %d\n", value);
+    SHOW(sockit_set_multicast_loop(udp, 0));
+    SHOW(sockit_get_multicast_loop(udp, &on));
+    printf("multicast loop: %d\n", on);
+}
+#endif
+
+static int transports(void) {
+    char long_name[300], name[SOCKIT_UNIX_NAMESTRLEN];
+    sockit_socket out = SOCKIT_INVALID_SOCKET, listener, tcp, peer, udp, closed;
+    sockit_addr where;
+    sockit_peer_cred cred;
+    sockit_iovec iov[1];
+    FILE *file;
+    int value = 12345;
+
+    memset(long_name, 'n', sizeof long_name - 1);
+    long_name[0] = '/';
+    long_name[sizeof long_name - 1] = '\0';
+    must(sockit_tcp_listen("127.0.0.1", 0, 1, &listener), "listen");
+    must(sockit_local_addr(listener, &where), "local address");
+    must(sockit_tcp_connect_addr(&where, 5000, &tcp), "connect");
+    must(sockit_accept(listener, &peer, NULL), "accept");
+    must(sockit_udp_bind("127.0.0.1", 0, &udp), "udp");
+    if ((file = tmpfile()) == NULL || fputs("data", file) < 0 || fflush(file) != 0) {
+        Die("temporary file");
+    }
+    /* Last, so that no later descriptor takes its number */
+    must(sockit_udp_socket(SOCKIT_IPV4, &closed), "socket to close");
+    sockit_close(closed);
+
+    /* Unix domain sockets */
+    SHOW(sockit_unix_listen(NULL, 1, 0, &out));
+    SHOW(sockit_unix_listen("", 1, 0, &out));
+    SHOW(sockit_unix_listen("@", 1, 0, &out));
+    SHOW(sockit_unix_listen(long_name, 1, 0, &out));
+    SHOW(sockit_unix_connect(long_name, 1000, &out));
+    SHOW(sockit_unix_listen("x.sock", -1, 0, &out));
+    SHOW(sockit_unix_listen("x.sock", 1, 99, &out));
+    SHOW(sockit_unix_connect("x.sock", 0, &out));
+    SHOW(sockit_unix_bind("x.sock", -1, &out));
+    SHOW(sockit_unix_sendto(udp, "x", 1, NULL));
+    SHOW(sockit_unix_local_name(tcp, name, sizeof name));
+    SHOW(sockit_unix_peer_name(SOCKIT_INVALID_SOCKET, name, sizeof name));
+    SHOW(sockit_unix_peer_cred(tcp, &cred));
+    SHOW(sockit_unix_peer_cred(closed, &cred));
+    printf("out untouched: %s\n", out == SOCKIT_INVALID_SOCKET ? "yes" : "no");
+
+    /* Options: negative sizes, out of range, the wrong kind of socket */
+    SHOW(sockit_set_send_buffer(udp, -1));
+    SHOW(sockit_set_recv_buffer(udp, -65536));
+    SHOW(sockit_set_keepalive(tcp, 1, -1, 1, 1));
+    SHOW(sockit_set_keepalive(udp, 1, 10, 10, 3));
+    SHOW(sockit_set_linger(tcp, 1, -1));
+    SHOW(sockit_set_linger(tcp, 1, 65536));
+    SHOW(sockit_set_ttl(udp, 0));
+    SHOW(sockit_set_tos(udp, 256));
+    SHOW(sockit_set_fastopen(udp, 5));
+    SHOW(sockit_set_v6only(udp, 1));
+    SHOW(sockit_get_nodelay(udp, &value));
+    SHOW(sockit_get_ttl(tcp, NULL));
+    SHOW(sockit_get_error(closed, &value));
+    printf("value untouched: %s\n", value == 12345 ? "yes" : "no");
+    SHOW(sockit_close_reset(closed));
+
+    /* Scatter/gather */
+    iov[0].base = NULL;
+    iov[0].len = 4;
+    SHOW(sockit_sendv(tcp, NULL, 1));
+    SHOW(sockit_sendv(tcp, iov, 1));
+    SHOW(sockit_sendv_all(tcp, iov, (size_t)-1));
+    SHOW(sockit_recvv(tcp, NULL, 0));
+    iov[0].base = name;
+    SHOW(sockit_recvv_all(closed, iov, 1));
+    SHOW(sockit_sendto_v(udp, iov, 1, NULL));
+
+    /* Multicast and broadcast */
+    SHOW(sockit_udp_join_group(udp, "127.0.0.1", NULL));
+    SHOW(sockit_udp_join_group(udp, NULL, NULL));
+    SHOW(sockit_udp_join_group(udp, "239.1.2.3:5", NULL));
+    SHOW(sockit_udp_join_group(udp, "ff02::1", NULL));
+    SHOW(sockit_udp_join_group(tcp, "239.1.2.3", NULL));
+    SHOW(sockit_udp_join_group(udp, "239.1.2.3", "no-such-interface"));
+    SHOW(sockit_udp_join_source_group(udp, "232.1.1.1", "::1", NULL));
+    SHOW(sockit_udp_leave_group(closed, "239.1.2.3", NULL));
+    SHOW(sockit_set_multicast_ttl(udp, 256));
+    SHOW(sockit_set_multicast_ttl(tcp, 1));
+    SHOW(sockit_set_broadcast(tcp, 1));
+    SHOW(sockit_udp_multicast_socket("10.0.0.1", 5000, NULL, &out));
+    SHOW(sockit_udp_multicast_socket("239.1.2.3", 70000, NULL, &out));
+
+    /* Sending files */
+    SHOW(sockit_sendfile(tcp, FILE_HANDLE(file), -1, 4));
+    SHOW(sockit_sendfile(tcp, FILE_HANDLE(file), 0, -1));
+    SHOW(sockit_sendfile(SOCKIT_INVALID_SOCKET, FILE_HANDLE(file), 0, 4));
+    SHOW(sockit_sendfile(closed, FILE_HANDLE(file), 0, 4));
+    SHOW(sockit_sendfile(tcp, FILE_HANDLE(file), 4, 4));
+    SHOW(sockit_sendfile(tcp, FILE_HANDLE(file), 0, 4));
+    fclose(file);
+
+#ifndef _WIN32
+    good_transport_calls(tcp, peer, udp);
+#endif
+
+    sockit_close(tcp);
+    sockit_close(peer);
+    sockit_close(udp);
+    sockit_close(listener);
+    printf("still alive\n");
+    return 0;
+}
+
 /* A buffer of len bytes followed by CANARY bytes that no call may write. Allocated on its own
  * so that AddressSanitizer also sees a write past the canary. */
 #define CANARY 64
@@ -351,6 +533,7 @@ static int sigpipe(void) {
     sockit_socket listener, client, server;
     sockit_addr where;
     static char payload[1 << 16];
+    FILE *file;
     int64_t rc = 0;
     int i;
 
@@ -367,6 +550,15 @@ static int sigpipe(void) {
     printf("send to a closed peer: %s\n", rc < 0 ? sockit_err_name((int)rc) : "never failed");
     rc = sockit_send_all(client, payload, sizeof payload);
     printf("and again: %s\n", rc < 0 ? sockit_err_name((int)rc) : "never failed");
+    /* A file sent in the kernel: sendfile has no MSG_NOSIGNAL of its own */
+    file = tmpfile();
+    if (file == NULL || fwrite(payload, 1, sizeof payload, file) != sizeof payload ||
+        fflush(file) != 0) {
+        Die("temporary file");
+    }
+    rc = sockit_sendfile(client, FILE_HANDLE(file), 0, (int64_t)sizeof payload);
+    printf("sendfile to a closed peer: %s\n", rc < 0 ? sockit_err_name((int)rc) : "never failed");
+    fclose(file);
     sockit_close(client);
     sockit_close(listener);
     printf("still alive\n");
@@ -403,6 +595,9 @@ int main(int argc, char *argv[]) {
     }
     if (strcmp(argv[1], "api") == 0) {
         return api();
+    }
+    if (strcmp(argv[1], "transports") == 0) {
+        return transports();
     }
     if (strcmp(argv[1], "sigpipe") == 0) {
         return sigpipe();

@@ -177,3 +177,14 @@ pub const PAIR_LIMIT_MS: c_int = 30_000;
 pub fn set_nonblocking(sock: sockit_socket) {
     ok(sockit_set_nonblocking(sock, 1));
 }
+
+/// Reads an int option with its C getter (`sockit_get_...`).
+pub fn get_int(
+    getter: unsafe extern "C" fn(sockit_socket, *mut c_int) -> c_int,
+    sock: sockit_socket,
+) -> c_int {
+    let mut value = -12345;
+    // SAFETY: `value` is a live out-parameter.
+    ok(unsafe { getter(sock, &mut value) });
+    value
+}

@@ -50,7 +50,7 @@ pub fn waits_in_epoll(tid: libc::pid_t) -> bool {
 
 /// A client connected to the server, whose reads fail after [`REPLY_LIMIT`].
 pub fn connect(server: &Server) -> TcpStream {
-    let stream = TcpStream::connect(server.local_addr()).expect("connect");
+    let stream = TcpStream::connect(server.local_addr().unwrap()).expect("connect");
     stream.set_read_timeout(Some(REPLY_LIMIT)).unwrap();
     stream
 }

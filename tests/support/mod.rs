@@ -11,6 +11,11 @@ pub mod c_link;
 pub mod capi;
 pub mod experiments;
 pub mod in_process;
+pub mod loop_log;
+#[cfg(sockit_tls_tests)]
+pub mod tls_certs;
+#[cfg(target_os = "linux")]
+pub mod netns;
 pub mod waits;
 
 pub use c_link::Linkage;
@@ -238,6 +243,18 @@ impl CPrograms {
 /// `valgrind -q --log-file=... --error-exitcode=99` (see `cargo xtask reliability`).
 pub const WRAPPER: &str = "SOCKIT_C_WRAPPER";
 
+/// Whether the C programs run under a checker (valgrind, or built with the sanitizers), which
+/// keeps memory of its own: a program's resident memory then says nothing about the
+/// library's, and the checker judges leaks instead.
+pub fn under_a_checker() -> bool {
+    std::env::var_os(WRAPPER).is_some() || built_with_sanitizers()
+}
+
+/// Whether the C programs are built with the sanitizers (`cargo xtask reliability`).
+pub fn built_with_sanitizers() -> bool {
+    std::env::var("SOCKIT_C_PROGRAM_FLAGS").is_ok_and(|flags| flags.contains("-fsanitize"))
+}
+
 /// The command that starts `program`: under the checker `WRAPPER` names, if any.
 ///
 /// cargo puts its target folders on the library search path of the tests it runs, and
@@ -245,16 +262,21 @@ pub const WRAPPER: &str = "SOCKIT_C_WRAPPER";
 /// would be loaded instead of the copy the programs find through their rpath. (It was: a
 /// full fault-suite run kept testing an old library.) So the programs get no such path.
 fn command(program: &Path) -> Command {
+    command_in(&[], program)
+}
+
+/// [`command`] behind `prefix`, the words that run it elsewhere (`nsenter ...`: in a network
+/// namespace).
+fn command_in(prefix: &[OsString], program: &Path) -> Command {
     let wrapper = std::env::var(WRAPPER).unwrap_or_default();
-    let mut words = wrapper.split_whitespace();
-    let mut command = match words.next() {
-        Some(checker) => {
-            let mut command = Command::new(checker);
-            command.args(words).arg(program);
-            command
-        }
-        None => Command::new(program),
-    };
+    let words: Vec<OsString> = prefix
+        .iter()
+        .cloned()
+        .chain(wrapper.split_whitespace().map(OsString::from))
+        .chain(std::iter::once(program.as_os_str().to_owned()))
+        .collect();
+    let mut command = Command::new(&words[0]);
+    command.args(&words[1..]);
     for path in [
         "LD_LIBRARY_PATH",
         "DYLD_LIBRARY_PATH",
@@ -267,7 +289,12 @@ fn command(program: &Path) -> Command {
 
 /// Starts a program with its output piped to us and no input.
 fn spawn<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Child {
-    command(program)
+    spawn_in(&[], program, args)
+}
+
+/// [`spawn`] behind `prefix` (see [`command_in`]).
+fn spawn_in<S: AsRef<OsStr>>(prefix: &[OsString], program: &Path, args: &[S]) -> Child {
+    command_in(prefix, program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -279,7 +306,17 @@ fn spawn<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Child {
 /// Runs a program to completion, killing it if it takes longer than `limit`; the panic for a
 /// program that ran too long shows what it had printed, to tell where it stopped.
 pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], limit: Duration) -> Output {
-    let mut child = spawn(program, args);
+    run_in(&[], program, args, limit)
+}
+
+/// [`run`] behind `prefix`, the words that run it elsewhere (`nsenter ...`).
+pub fn run_in<S: AsRef<OsStr>>(
+    prefix: &[OsString],
+    program: &Path,
+    args: &[S],
+    limit: Duration,
+) -> Output {
+    let mut child = spawn_in(prefix, program, args);
     let stdout = Drained::start(child.stdout.take().unwrap());
     let stderr = Drained::start(child.stderr.take().unwrap());
     let status = wait_with_limit(&mut child, limit).unwrap_or_else(|waiting_in| {
@@ -432,6 +469,19 @@ impl Lines {
         self.shared.0.lock().unwrap().clone()
     }
 
+    /// Waits up to `limit` for at least `count` lines.
+    fn wait_for_count(&self, limit: Duration, count: usize) {
+        let deadline = Instant::now() + limit;
+        let (list, ready) = &*self.shared;
+        let mut lines = list.lock().unwrap();
+        while lines.len() < count {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            lines = ready.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
     /// The first line that `matches`, waiting up to `limit` for it.
     fn wait_for(&self, limit: Duration, matches: impl Fn(&str) -> bool) -> Option<String> {
         let deadline = Instant::now() + limit;
@@ -464,10 +514,31 @@ impl Server {
     /// Starts `program` with `args` and waits for it to report, on stderr, the port it
     /// listens on (a line ending in `:<port>` or `port <port>`).
     pub fn start<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> Server {
-        let mut child = spawn(program, args);
+        let (mut server, line) = Server::start_listening(program, args);
+        let digits = line.rsplit([':', ' ']).next().unwrap_or_default();
+        server.port = digits
+            .parse()
+            .unwrap_or_else(|_| panic!("no port in {line:?}"));
+        server
+    }
+
+    /// Starts `program` with `args` and waits for it to report, on stderr, that it listens
+    /// (a line with `listening on`), on a port or a path; with the line.
+    pub fn start_listening<S: AsRef<OsStr>>(program: &Path, args: &[S]) -> (Server, String) {
+        Server::start_listening_in(&[], program, args)
+    }
+
+    /// [`Server::start_listening`] behind `prefix`, the words that run it elsewhere
+    /// (`nsenter ...`: in a network namespace).
+    pub fn start_listening_in<S: AsRef<OsStr>>(
+        prefix: &[OsString],
+        program: &Path,
+        args: &[S],
+    ) -> (Server, String) {
+        let mut child = spawn_in(prefix, program, args);
         let stdout = Lines::collect(child.stdout.take().unwrap());
         let stderr = Lines::collect(child.stderr.take().unwrap());
-        let mut server = Server {
+        let server = Server {
             child,
             stdout,
             stderr,
@@ -483,11 +554,7 @@ impl Server {
                     server.stderr.snapshot()
                 )
             });
-        let digits = line.rsplit([':', ' ']).next().unwrap_or_default();
-        server.port = digits
-            .parse()
-            .unwrap_or_else(|_| panic!("no port in {line:?}"));
-        server
+        (server, line)
     }
 
     pub fn port(&self) -> u16 {
@@ -508,7 +575,21 @@ impl Server {
         self.stdout.snapshot()
     }
 
+    /// The stdout lines once there are at least `count` (waiting up to 10 s for them: a line
+    /// the program wrote may not have been read from its pipe yet).
+    pub fn stdout_lines_when(&self, count: usize) -> Vec<String> {
+        self.stdout.wait_for_count(Duration::from_secs(10), count);
+        self.stdout.snapshot()
+    }
+
     pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.snapshot()
+    }
+
+    /// The stderr lines once there are at least `count` (waiting up to 10 s for them, as
+    /// [`Server::stdout_lines_when`]).
+    pub fn stderr_lines_when(&self, count: usize) -> Vec<String> {
+        self.stderr.wait_for_count(Duration::from_secs(10), count);
         self.stderr.snapshot()
     }
 
@@ -633,4 +714,16 @@ pub fn raise_descriptor_limit() -> u64 {
     // rlim_t is u64 on Linux and macOS, i64 on the BSDs (never negative).
     #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX)
+}
+
+/// Runs an event loop in rounds until `done` says so; fails the test after 20 seconds.
+pub fn run_loop_until(lp: &sockit::event_loop::Loop, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the loop did not finish in time"
+        );
+        lp.run_once(Some(Duration::from_millis(100))).unwrap();
+    }
 }

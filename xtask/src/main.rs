@@ -86,11 +86,11 @@ tasks:
       c_programs.txt) into <target>/<triple>/c_examples, for test runs under Wine with
       SOCKIT_PRELINKED=1 (see .ci/windows).
   bench [--quick] [--runs N] [--seconds S] [--only WORKLOAD]...
-      The performance suite (Linux): sockit's echo servers against C (tutorial, epoll,
-      recvmmsg) and libuv, each server pinned to core 0 and sockit-load to core 1. Prints
-      medians with min-max, ratios and server memory; writes benches/results/results.json
-      and chart.svg and rewrites the README's results section. Installs libuv1-dev if
-      missing. --quick is .ci/run's regression guard: C epoll against sockit's event loop,
+      The performance suite (Linux): sockit's echo, chat and proxy servers against C
+      (tutorial, epoll, recvmmsg), libuv and HAProxy, each server pinned to core 0 and
+      sockit-load to core 1. Prints medians with min-max, ratios and server memory; writes
+      benches/results/results.json and chart.svg and rewrites the README's results
+      section. Installs libuv1-dev and haproxy if missing. --quick is .ci/run's regression guard: C epoll against sockit's event loop,
       failing below 0.7x C epoll in the same run; it writes nothing.
   reliability [--quick]
       The long reliability checks (Linux): the fault suite at full scale, the C programs

@@ -74,6 +74,20 @@ impl Poller {
         self.0.wait(&mut events.0, timeout).map(|_| ())
     }
 
+    /// The kqueue (or event port) descriptor, readable while a wait would report something;
+    /// Windows' AFD poller has no descriptor a program could wait for.
+    pub(crate) fn descriptor(&self) -> Option<i32> {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            Some(self.0.as_raw_fd())
+        }
+        #[cfg(windows)]
+        {
+            None
+        }
+    }
+
     /// Wakes a wait, now or the next one. Async-signal-safe: an atomic swap and one write to
     /// a pipe (or `kevent`, or a completion post on Windows); no lock, no allocation.
     pub(crate) fn notify(&self) -> io::Result<()> {

@@ -169,6 +169,12 @@ impl Poller {
         Ok(())
     }
 
+    /// The epoll descriptor: readable while a wait would report something (a program with a
+    /// loop of its own waits for it).
+    pub(crate) fn descriptor(&self) -> Option<i32> {
+        Some(self.epoll.as_raw_fd())
+    }
+
     /// Wakes a wait, now or the next one. Async-signal-safe: an atomic swap and at most one
     /// `write`; no lock, no allocation.
     pub(crate) fn notify(&self) -> io::Result<()> {

@@ -10,15 +10,22 @@ pub(crate) fn error_code(errno: i32) -> ErrorCode {
     use ErrorCode::*;
     match errno {
         libc::EPERM => EPERM,
+        // A Unix socket path that leads nowhere.
+        libc::ENOENT | libc::ENOTDIR => ENOENT,
         libc::EBADF => EBADF,
         e if e == libc::EAGAIN || e == libc::EWOULDBLOCK => EAGAIN,
         libc::ENOMEM => ENOMEM,
+        libc::EBUSY => EBUSY,
         libc::EACCES => EACCES,
-        libc::EINVAL | libc::EFAULT => EINVAL,
+        // An interface index that names no interface (multicast).
+        libc::ENODEV | libc::ENXIO => ENODEV,
+        // ESPIPE, EISDIR: a descriptor that cannot be read as a file at an offset (sendfile).
+        libc::EINVAL | libc::EFAULT | libc::ESPIPE | libc::EISDIR => EINVAL,
         libc::ENFILE => ENFILE,
         libc::EMFILE => EMFILE,
         libc::EPIPE => EPIPE,
         libc::ERANGE => ERANGE,
+        libc::ENAMETOOLONG => ENAMETOOLONG,
         libc::ENOTSOCK => ENOTSOCK,
         libc::EDESTADDRREQ => EDESTADDRREQ,
         libc::EMSGSIZE => EMSGSIZE,
@@ -53,7 +60,11 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
 
 /// The calling thread's errno.
 pub(crate) fn last_os_error() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    match errno_location() {
+        // SAFETY: the C library returns a valid pointer to the calling thread's errno.
+        Some(location) => unsafe { *location },
+        None => io::Error::last_os_error().raw_os_error().unwrap_or(0),
+    }
 }
 
 /// What tells later whether the program failed since sockit recorded `_failure`: errno as it
@@ -76,17 +87,38 @@ pub(crate) fn failure_marker_unchanged(marker: i32) -> bool {
 /// The calling thread's error state as a C program sees it (errno), to put back after a
 /// call that succeeded: a successful call leaves errno as it found it.
 #[derive(Clone, Copy)]
-pub(crate) struct SavedErrors(i32);
+pub(crate) struct SavedErrors {
+    /// Where the thread's errno lives (asked once: every exported call saves it, and the
+    /// C library's lookup is a function call), and its value.
+    location: Option<*mut c_int>,
+    errno: i32,
+}
 
 impl SavedErrors {
     /// The state now.
+    #[inline]
     pub(crate) fn save() -> SavedErrors {
-        SavedErrors(last_os_error())
+        let location = errno_location();
+        SavedErrors {
+            location,
+            errno: match location {
+                // SAFETY: the C library returns a valid pointer to the calling thread's errno.
+                Some(location) => unsafe { *location },
+                None => last_os_error(),
+            },
+        }
     }
 
-    /// Puts the state back.
+    /// Puts the state back (on the thread that saved it: the saved location is that
+    /// thread's errno).
+    #[inline]
     pub(crate) fn restore(self) {
-        set_last_os_error(self.0);
+        match self.location {
+            // SAFETY: the calling thread's errno, as `save` found it on this same thread
+            // (`call` saves and restores within one call, so the thread cannot change).
+            Some(location) => unsafe { *location = self.errno },
+            None => set_last_os_error(self.errno),
+        }
     }
 }
 
@@ -99,6 +131,7 @@ pub(crate) fn set_last_os_error(errno: i32) {
 }
 
 /// Where the calling thread's errno lives; each C library names the function differently.
+#[inline]
 fn errno_location() -> Option<*mut c_int> {
     #[cfg(any(
         target_os = "linux",

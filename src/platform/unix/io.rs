@@ -12,6 +12,9 @@ pub(crate) const SEND_FLAGS: c_int = libc::MSG_NOSIGNAL;
 #[cfg(target_vendor = "apple")]
 pub(crate) const SEND_FLAGS: c_int = 0;
 
+/// The longest buffer in a scatter/gather list (`struct iovec` takes any `size_t`).
+pub(crate) const MAX_BUFFER_IN_VECTOR: usize = isize::MAX as usize;
+
 /// Flags for a receive that must not block even on a blocking socket.
 pub(crate) const RECV_NOW_FLAGS: c_int = libc::MSG_DONTWAIT;
 
@@ -22,6 +25,11 @@ pub(crate) fn prepare_send(socket: &Socket) -> io::Result<()> {
     socket.set_nosigpipe(true)?;
     let _ = socket;
     Ok(())
+}
+
+/// Whether the socket is in non-blocking mode (`O_NONBLOCK`).
+pub(crate) fn is_nonblocking(socket: &Socket) -> io::Result<bool> {
+    socket.nonblocking()
 }
 
 /// Unix reports an expired `SO_RCVTIMEO`/`SO_SNDTIMEO` as `EAGAIN`, like a non-blocking

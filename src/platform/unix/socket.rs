@@ -19,6 +19,14 @@ pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
     socket.local_addr().is_ok_and(|addr| addr.is_ipv6())
 }
 
+/// The socket's IP family: `Some(true)` for IPv6, `Some(false)` for IPv4, `None` for other
+/// families (a Unix domain socket) or a bad handle. Unix names the family of unbound
+/// sockets too.
+pub(crate) fn ip_family(socket: &Socket) -> Option<bool> {
+    let local = socket.local_addr().ok()?;
+    (local.is_ipv4() || local.is_ipv6()).then(|| local.is_ipv6())
+}
+
 /// A connect on a non-blocking socket starts with `EINPROGRESS`.
 pub(crate) fn connect_started(code: ErrorCode) -> bool {
     code == ErrorCode::EINPROGRESS
@@ -46,4 +54,15 @@ pub(crate) fn share_port(socket: &Socket) -> io::Result<()> {
         return Err(io::ErrorKind::Unsupported.into());
     }
     socket.set_reuse_port(true)
+}
+
+/// `SO_REUSEPORT`, for a C program's own use (any Unix that has it; the event loop's threads
+/// use [`share_port`], which also asks that the system spread the load).
+pub(crate) fn set_reuse_port(socket: &Socket, on: bool) -> io::Result<()> {
+    socket.set_reuse_port(on)
+}
+
+/// Whether `SO_REUSEPORT` is set.
+pub(crate) fn reuse_port(socket: &Socket) -> io::Result<bool> {
+    socket.reuse_port()
 }

@@ -9,6 +9,10 @@ use windows_sys::Win32::Networking::WinSock as ws;
 use crate::error::ErrorCode;
 
 // Winsock error numbers (winerror.h); they are part of the Windows ABI.
+const ERROR_FILE_NOT_FOUND: i32 = 2;
+const ERROR_PATH_NOT_FOUND: i32 = 3;
+const ERROR_ACCESS_DENIED: i32 = 5;
+const ERROR_INVALID_HANDLE: i32 = 6;
 const WSA_NOT_ENOUGH_MEMORY: i32 = 8;
 const WSAEBADF: i32 = 10009;
 const WSAEACCES: i32 = 10013;
@@ -41,6 +45,7 @@ const WSAENOTCONN: i32 = 10057;
 const WSAESHUTDOWN: i32 = 10058;
 const WSAETIMEDOUT: i32 = 10060;
 const WSAECONNREFUSED: i32 = 10061;
+const WSAENAMETOOLONG: i32 = 10063;
 const WSAEHOSTDOWN: i32 = 10064;
 const WSAEHOSTUNREACH: i32 = 10065;
 const WSAHOST_NOT_FOUND: i32 = 11001;
@@ -53,6 +58,10 @@ const WSA_OPERATION_ABORTED: i32 = 995;
 pub(crate) fn error_code(os: i32) -> ErrorCode {
     use ErrorCode::*;
     match os {
+        ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => ENOENT,
+        // A file handle that is not open (sendfile).
+        ERROR_INVALID_HANDLE => EBADF,
+        ERROR_ACCESS_DENIED => EACCES,
         WSA_NOT_ENOUGH_MEMORY => ENOMEM,
         WSAEBADF => EBADF,
         WSAEACCES => EACCES,
@@ -78,6 +87,7 @@ pub(crate) fn error_code(os: i32) -> ErrorCode {
         WSAEISCONN => EISCONN,
         WSAENOTCONN => ENOTCONN,
         WSAESHUTDOWN => EPIPE,
+        WSAENAMETOOLONG => ENAMETOOLONG,
         WSAETIMEDOUT => ETIMEDOUT,
         WSAECONNREFUSED => ECONNREFUSED,
         WSAEHOSTDOWN | WSAEHOSTUNREACH => EHOSTUNREACH,
@@ -93,6 +103,8 @@ pub(crate) fn error_code(os: i32) -> ErrorCode {
 pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
     use ErrorCode::*;
     Some(match code {
+        ENOENT => ERROR_FILE_NOT_FOUND,
+        ENAMETOOLONG => WSAENAMETOOLONG,
         ENOMEM => WSA_NOT_ENOUGH_MEMORY,
         EBADF => WSAEBADF,
         EACCES => WSAEACCES,
@@ -124,7 +136,9 @@ pub(crate) fn os_error_for(code: ErrorCode) -> Option<i32> {
         EAI_AGAIN => WSATRY_AGAIN,
         EAI_FAIL => WSANO_RECOVERY,
         EAI_NODATA => WSANO_DATA,
-        EPERM | ERANGE | EINTERNAL | EUNKNOWN | EOF | ETRUNCATED => return None,
+        EPERM | EBUSY | ENODEV | ERANGE | EINTERNAL | EUNKNOWN | EOF | ETRUNCATED
+        | ECERTUNTRUSTED | ECERTEXPIRED | ECERTNAME | ETLSALERT | ETLSHANDSHAKE | ETLSPROTOCOL
+        | EBADPEM | EKEYENCRYPTED => return None,
     })
 }
 

@@ -11,6 +11,13 @@ use crate::error::ErrorCode;
 /// Whether the socket is an IPv6 one (which reaches IPv4 addresses only as IPv4-mapped
 /// ones). Asked of the protocol, as Windows has no local address for unbound sockets.
 pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
+    ip_family(socket) == Some(true)
+}
+
+/// The socket's IP family: `Some(true)` for IPv6, `Some(false)` for IPv4, `None` for other
+/// families or a bad handle. Asked of the protocol, as Windows has no local address for
+/// unbound sockets.
+pub(crate) fn ip_family(socket: &Socket) -> Option<bool> {
     use std::os::windows::io::AsRawSocket;
     // SAFETY: WSAPROTOCOL_INFOW is a plain C struct; all zeros is a valid value to fill.
     let mut info: ws::WSAPROTOCOL_INFOW = unsafe { std::mem::zeroed() };
@@ -25,7 +32,12 @@ pub(crate) fn is_ipv6_socket(socket: &Socket) -> bool {
             &mut len,
         )
     };
-    rc == 0 && info.iAddressFamily == i32::from(ws::AF_INET6)
+    match info.iAddressFamily {
+        _ if rc != 0 => None,
+        family if family == i32::from(ws::AF_INET6) => Some(true),
+        family if family == i32::from(ws::AF_INET) => Some(false),
+        _ => None,
+    }
 }
 
 /// Ends the blocked receives and sends of other threads on `socket`. Winsock's shutdown does
@@ -62,4 +74,13 @@ pub(crate) const SHARED_PORT_BALANCES: bool = false;
 
 pub(crate) fn share_port(_socket: &Socket) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Windows has no `SO_REUSEPORT` (its `SO_REUSEADDR` lets other programs take the port).
+pub(crate) fn set_reuse_port(socket: &Socket, _on: bool) -> io::Result<()> {
+    super::options::unsupported(socket)
+}
+
+pub(crate) fn reuse_port(socket: &Socket) -> io::Result<bool> {
+    super::options::unsupported(socket)
 }

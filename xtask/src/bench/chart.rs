@@ -1,5 +1,6 @@
-//! The results as an SVG bar chart: for each workload, each server's median relative to the
-//! workload's first baseline (C epoll for TCP, the tutorial's UDP loop without print), with
+//! The results as an SVG bar chart: for each workload, the work each server does per
+//! CPU-second of its own relative to the workload's first baseline (C epoll for TCP, the
+//! tutorial's UDP loop without print): the baseline's median cost over the server's, with
 //! the spread of its runs as a whisker.
 
 use std::fmt::Write as _;
@@ -20,7 +21,7 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
         let Some(base) = summaries
             .iter()
             .find(|s| s.workload == workload.name && s.server == baseline)
-            .map(|s| s.median)
+            .map(|s| s.cost_median)
             .filter(|&m| m > 0.0)
         else {
             continue;
@@ -29,6 +30,8 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
             if let Some(s) = summaries
                 .iter()
                 .find(|s| s.workload == workload.name && s.server == server.name)
+                // No run of it did any work: no cost to compare.
+                .filter(|s| s.cost_median > 0.0)
             {
                 rows.push((workload.name.to_string(), s, base, server.is_sockit));
             }
@@ -36,7 +39,7 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
     }
     let scale_max = rows
         .iter()
-        .map(|(_, s, base, _)| s.max / base)
+        .map(|(_, s, base, _)| base / s.cost_min)
         .fold(1.2f64, f64::max)
         .min(4.0);
     let x = |ratio: f64| LABEL + PLOT * (ratio / scale_max).min(1.0);
@@ -63,7 +66,7 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
     );
     let _ = writeln!(
         out,
-        r#"<text x="10" y="34">Median of each server relative to C epoll (TCP) or the tutorial's UDP loop without print; whiskers: min–max of the runs.</text>"#
+        r#"<text x="10" y="34">Work per CPU-second of the server relative to C epoll (TCP) or the tutorial's UDP loop without print (the baseline's median CPU per unit of work over the server's); whiskers: min–max of the runs.</text>"#
     );
     let mut y = 50.0;
     let mut last = String::new();
@@ -78,7 +81,7 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
             );
             last.clone_from(workload);
         }
-        let ratio = s.median / base;
+        let ratio = base / s.cost_median;
         let color = if *is_sockit { "#d9622b" } else { "#7f8c9b" };
         let _ = writeln!(
             out,
@@ -97,19 +100,19 @@ pub fn svg(summaries: &[Summary], title: &str) -> String {
         let _ = writeln!(
             out,
             r#"<line x1="{:.1}" x2="{:.1}" y1="{}" y2="{}" stroke="black"/>"#,
-            x(s.min / base),
-            x(s.max / base),
+            x(base / s.cost_max),
+            x(base / s.cost_min),
             y + ROW / 2.0,
             y + ROW / 2.0
         );
-        let unit = workloads::find(s.workload).unit;
+        let work = workloads::find(s.workload).work_name;
         let _ = writeln!(
             out,
-            r#"<text x="{}" y="{}">{ratio:.2}× ({} {})</text>"#,
+            r#"<text x="{}" y="{}">{ratio:.2}× ({} µs/{})</text>"#,
             LABEL + PLOT + 6.0,
             y + 11.0,
-            results::short(s.median, unit),
-            escape(unit)
+            results::cost(s.cost_median),
+            escape(work)
         );
         y += ROW;
     }

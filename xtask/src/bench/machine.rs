@@ -24,9 +24,23 @@ pub fn describe(runs: usize, seconds: f64, cores: Cores) -> Value {
         "machine": format!("{cpu}, {count} cores, {kernel}"),
         "runs": runs,
         "seconds": seconds,
+        "load_average_at_start": load_average(),
         "server_core": cores.server,
         "load_core": cores.load,
     })
+}
+
+/// The system's load averages (1, 5 and 15 minutes), as /proc/loadavg gives them: how busy
+/// the machine was with other work.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 fn output(program: &str, args: &[&str]) -> String {

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -46,30 +46,92 @@ impl Cores {
 pub struct Running {
     child: Child,
     pub port: u16,
+    /// The Unix domain socket it listens on, for a Unix server.
+    socket: Option<PathBuf>,
+}
+
+/// The benchmark's files folder, where `file-1g` finds its file.
+pub fn files_dir() -> PathBuf {
+    crate::package::root().join("target/bench/files")
+}
+
+/// The folder of the TLS workloads' certificate and key, made for each suite run.
+pub fn tls_dir() -> PathBuf {
+    crate::package::root().join("target/bench/tls")
+}
+
+/// An argument with `{files}` made the files folder and `{tls}` the TLS folder.
+pub fn with_files(argument: &str) -> String {
+    argument
+        .replace("{files}", &files_dir().display().to_string())
+        .replace("{tls}", &tls_dir().display().to_string())
 }
 
 impl Running {
-    pub fn start(server: &Server, bin: &Path, cpus: &str) -> Result<Running, String> {
+    /// Starts `server` on `cpus`; a proxy relays to the echo server on port `backend`.
+    pub fn start(
+        server: &Server,
+        bin: &Path,
+        cpus: &str,
+        backend: Option<u16>,
+    ) -> Result<Running, String> {
         let port = free_port(server.transport)?;
+        let socket = (server.transport == Transport::Unix)
+            .then(|| crate::package::root().join(format!("target/bench/{}.sock", server.name)));
+        let first = match &socket {
+            Some(path) => {
+                let _ = std::fs::remove_file(path);
+                path.display().to_string()
+            }
+            None => port.to_string(),
+        };
         let program = server.program(bin);
-        let child = Command::new("taskset")
-            .arg("-c")
-            .arg(cpus)
-            .arg(&program)
-            .arg(port.to_string())
-            .args(server.args)
+        let backend = backend.map_or(String::new(), |port| port.to_string());
+        let source = crate::package::root().join(server.source);
+        let args = server.args.iter().map(|a| {
+            with_files(a)
+                .replace("{backend}", &backend)
+                .replace("{port}", &port.to_string())
+                .replace("{source}", &source.display().to_string())
+        });
+        let mut command = Command::new("taskset");
+        command.arg("-c").arg(cpus).arg(&program);
+        if server.external.is_none() {
+            command.arg(first);
+        }
+        let child = command
+            .args(args)
+            .env("SOCKIT_BENCH_PORT", port.to_string())
+            .env("SOCKIT_BENCH_BACKEND", &backend)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("start {}: {e}", program.display()))?;
-        let running = Running { child, port };
+        let running = Running {
+            child,
+            port,
+            socket,
+        };
         running.wait_ready(server.transport)?;
         Ok(running)
     }
 
+    /// The server's process (`taskset` runs the program in its own process).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// Where the load generator connects, as its `--to` takes it.
+    pub fn target(&self) -> String {
+        match &self.socket {
+            Some(path) => format!("unix:{}", path.display()),
+            None => self.addr().to_string(),
+        }
     }
 
     /// Waits until the server answers (a TCP connect, or a UDP echo).
@@ -77,8 +139,16 @@ impl Running {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             let answered = match transport {
-                Transport::Tcp => TcpStream::connect(self.addr()).is_ok(),
+                Transport::Tcp
+                | Transport::File
+                | Transport::Chat
+                | Transport::Proxy
+                | Transport::Tls => TcpStream::connect(self.addr()).is_ok(),
                 Transport::Udp => udp_answers(self.addr()),
+                Transport::Unix => self
+                    .socket
+                    .as_ref()
+                    .is_some_and(|path| std::os::unix::net::UnixStream::connect(path).is_ok()),
             };
             if answered {
                 return Ok(());
@@ -103,13 +173,18 @@ impl Drop for Running {
         let mut pids = tree(self.child.id());
         pids.reverse();
         for pid in pids {
+            // A child may have ended with its parent already: nothing to say then.
             let _ = Command::new("kill")
                 .arg("-KILL")
                 .arg(pid.to_string())
+                .stderr(Stdio::null())
                 .status();
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(path) = &self.socket {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
